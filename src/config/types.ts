@@ -1,0 +1,66 @@
+import type { Secret } from "../secret.js";
+
+export const PROVIDERS = ["anyrouter", "agentrouter", "newapi"] as const;
+export type ProviderId = (typeof PROVIDERS)[number];
+
+export const TOOLS = ["claude-code", "codex"] as const;
+export type ToolId = (typeof TOOLS)[number];
+
+/** Codex provider ids that cannot be redefined in config.toml. */
+export const CODEX_BUILTIN_PROVIDERS = ["openai", "ollama", "lmstudio", "amazon-bedrock"] as const;
+
+/** Where a value came from in neuradock.yaml, for error messages. */
+export interface SourcePos {
+  file: string;
+  line: number;
+  col: number;
+}
+
+export type AccountAuth =
+  | { kind: "session"; value: Secret }
+  | { kind: "access_token"; value: Secret };
+
+export interface Account {
+  id: string;
+  provider: ProviderId;
+  /** The dashboard base URL (account `url`, else the provider's default domain). */
+  url: string;
+  userId: number;
+  auth: AccountAuth;
+  /** Extra cookies (e.g. WAF cookies) sent with every request of this account. */
+  cookies: Record<string, Secret>;
+  pos: SourcePos;
+}
+
+export interface NodeDef {
+  provider: ProviderId;
+  name: string;
+  /** For `newapi` built-in `default`, the URL is per account: see `nodeUrlFor`. */
+  url: string | null;
+  builtin: boolean;
+}
+
+export type TokenSelector = { name: string } | { id: number };
+
+export interface Binding {
+  tool: ToolId;
+  account: string;
+  token: TokenSelector;
+  node: string;
+  /** The resolved base URL of the node, without `/v1`. */
+  nodeUrl: string;
+  model?: string;
+  /** claude-code only: extra `env` entries to own. */
+  env: Record<string, string>;
+  keepOtherCredentials: boolean;
+  pos: SourcePos;
+}
+
+export interface Config {
+  /** Absolute path of the neuradock.yaml that was loaded. */
+  file: string;
+  accounts: Record<string, Account>;
+  /** Custom nodes only, per provider (built-ins come from `BUILTIN_NODES`). */
+  nodes: NodeDef[];
+  bindings: Partial<Record<ToolId, Binding>>;
+}
