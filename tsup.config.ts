@@ -1,4 +1,7 @@
+import { readFileSync } from "node:fs";
 import { defineConfig } from "tsup";
+
+const pkg = JSON.parse(readFileSync("package.json", "utf8")) as { version: string };
 
 // One entry, ESM with code splitting: each command is its own chunk, loaded on demand,
 // so `neuradock --version` never pays for yaml, ajv or undici.
@@ -10,5 +13,6 @@ export default defineConfig({
   splitting: true,
   clean: true,
   sourcemap: false,
+  define: { __VERSION__: JSON.stringify(pkg.version) },
   banner: { js: "#!/usr/bin/env node" },
 });

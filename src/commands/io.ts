@@ -1,0 +1,43 @@
+/** What a command may touch of the process: passed in, so tests call commands directly. */
+export interface Io {
+  stdout: { write(chunk: string): unknown };
+  stderr: { write(chunk: string): unknown };
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** stdout is a terminal (tables, spinners). */
+  stdoutIsTTY: boolean;
+  /** stdin is a terminal (confirmation prompts). */
+  stdinIsTTY: boolean;
+  /** Colour on: FORCE_COLOR, else TTY and no NO_COLOR. */
+  color: boolean;
+}
+
+export function processIo(): Io {
+  const env = process.env;
+  const stdoutIsTTY = Boolean(process.stdout.isTTY);
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env,
+    cwd: process.cwd(),
+    stdoutIsTTY,
+    stdinIsTTY: Boolean(process.stdin.isTTY),
+    color: wantsColor(env, stdoutIsTTY),
+  };
+}
+
+export function wantsColor(env: NodeJS.ProcessEnv, isTTY: boolean): boolean {
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== "0" && env.FORCE_COLOR !== "false") {
+    return true;
+  }
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
+  if (env.FORCE_COLOR === "0" || env.FORCE_COLOR === "false") return false;
+  return isTTY && env.TERM !== "dumb";
+}
+
+/** Options every command takes. */
+export interface GlobalOptions {
+  config?: string;
+}

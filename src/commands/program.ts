@@ -1,0 +1,131 @@
+import { Command, Option } from "commander";
+import type { GlobalOptions, Io } from "./io.js";
+
+type SetExit = (code: number) => void;
+
+const TOOL_CHOICES = ["claude-code", "codex"];
+
+/**
+ * The command-line surface. Each action imports its command module only when it runs.
+ * Commands return their exit code; errors propagate to the boundary in src/main.ts.
+ */
+export function buildProgram(io: Io, version: string, setExit: SetExit): Command {
+  const program = new Command("neuradock")
+    .description(
+      "Keep the API credentials of Claude Code and Codex in sync with neuradock.yaml, GitOps-style.",
+    )
+    .version(version, "-V, --version")
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    });
+
+  const withConfig = (cmd: Command) =>
+    cmd.option("-c, --config <file>", "use this neuradock.yaml instead of searching for one");
+  const targetOption = () =>
+    new Option("--target <tool...>", "limit to these tools").choices(TOOL_CHOICES);
+
+  withConfig(program.command("plan"))
+    .description("fetch live tokens and show what would change in the tools' files")
+    .addOption(targetOption())
+    .option("--json", "print the plan as JSON")
+    .option("--out <file>", "save the plan (0600) for `neuradock apply FILE`")
+    .option("--detailed-exitcode", "exit 2 when there are changes, 0 when none")
+    .option("--show-secrets", "print secret values in clear")
+    .action(async (opts: PlanCliOptions) => {
+      const { runPlan } = await import("./plan.js");
+      setExit(await runPlan(opts, io));
+    });
+
+  withConfig(program.command("apply"))
+    .description("plan (or load a saved plan), confirm, and write the changes")
+    .argument("[planfile]", "a plan saved with `neuradock plan --out`")
+    .addOption(targetOption())
+    .option("-y, --auto-approve", "apply without asking")
+    .option("--json", "print the applied plan as JSON")
+    .option("--show-secrets", "print secret values in clear")
+    .action(async (planfile: string | undefined, opts: ApplyCliOptions) => {
+      const { runApply } = await import("./apply.js");
+      setExit(await runApply({ ...opts, planfile }, io));
+    });
+
+  withConfig(program.command("tokens"))
+    .description("show the token table of one or all accounts")
+    .argument("[account]", "only this account")
+    .option("--json", "print JSON")
+    .option("--refresh", "ignore the cached listing")
+    .action(async (account: string | undefined, opts: TokensCliOptions) => {
+      const { runTokens } = await import("./tokens.js");
+      setExit(await runTokens({ ...opts, account }, io));
+    });
+
+  withConfig(program.command("nodes"))
+    .description("list built-in and custom nodes")
+    .argument("[provider]", "only this provider (anyrouter, agentrouter, newapi)")
+    .option("--json", "print JSON")
+    .action(async (provider: string | undefined, opts: NodesCliOptions) => {
+      const { runNodes } = await import("./nodes.js");
+      setExit(await runNodes({ ...opts, provider }, io));
+    });
+
+  withConfig(program.command("validate"))
+    .description("check neuradock.yaml (no network)")
+    .action(async (opts: GlobalOptions) => {
+      const { runValidate } = await import("./validate.js");
+      setExit(await runValidate(opts, io));
+    });
+
+  withConfig(program.command("init"))
+    .description("write a starter neuradock.yaml")
+    .option("--provider <provider>", "anyrouter, agentrouter or newapi")
+    .option("--force", "overwrite an existing file")
+    .action(async (opts: InitCliOptions) => {
+      const { runInit } = await import("./init.js");
+      setExit(await runInit(opts, io));
+    });
+
+  program
+    .command("completion")
+    .description("print a shell completion script")
+    .argument("<shell>", "bash, zsh or fish")
+    .action(async (shell: string) => {
+      const { runCompletion } = await import("./completion.js");
+      setExit(await runCompletion({ shell }, io));
+    });
+
+  return program;
+}
+
+export interface PlanCliOptions extends GlobalOptions {
+  target?: string[];
+  json?: boolean;
+  out?: string;
+  detailedExitcode?: boolean;
+  showSecrets?: boolean;
+}
+
+export interface ApplyCliOptions extends GlobalOptions {
+  planfile?: string;
+  target?: string[];
+  autoApprove?: boolean;
+  json?: boolean;
+  showSecrets?: boolean;
+}
+
+export interface TokensCliOptions extends GlobalOptions {
+  account?: string;
+  json?: boolean;
+  refresh?: boolean;
+}
+
+export interface NodesCliOptions extends GlobalOptions {
+  provider?: string;
+  json?: boolean;
+}
+
+export interface InitCliOptions extends GlobalOptions {
+  provider?: string;
+  force?: boolean;
+}

@@ -1,0 +1,29 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
+
+type Env = NodeJS.ProcessEnv;
+
+/** The user's home: $HOME (USERPROFILE on Windows), else the OS answer. */
+export function homeDir(env: Env, platform: NodeJS.Platform = process.platform): string {
+  const fromEnv = platform === "win32" ? (env.USERPROFILE ?? env.HOME) : env.HOME;
+  return fromEnv && fromEnv.length > 0 ? fromEnv : homedir();
+}
+
+/** $NEURADOCK_STATE_DIR, else $XDG_STATE_HOME/neuradock, else ~/.local/state/neuradock. */
+export function stateDir(env: Env, platform: NodeJS.Platform = process.platform): string {
+  if (env.NEURADOCK_STATE_DIR) return env.NEURADOCK_STATE_DIR;
+  if (platform === "win32") {
+    const local = env.LOCALAPPDATA ?? join(homeDir(env, platform), "AppData", "Local");
+    return join(local, "neuradock");
+  }
+  if (env.XDG_STATE_HOME) return join(env.XDG_STATE_HOME, "neuradock");
+  return join(homeDir(env, platform), ".local", "state", "neuradock");
+}
+
+/** The user config dir searched last for neuradock.yaml: $XDG_CONFIG_HOME/neuradock. */
+export function userConfigDir(env: Env, platform: NodeJS.Platform = process.platform): string {
+  if (platform === "win32") {
+    return join(env.APPDATA ?? join(homeDir(env, platform), "AppData", "Roaming"), "neuradock");
+  }
+  return join(env.XDG_CONFIG_HOME ?? join(homeDir(env, platform), ".config"), "neuradock");
+}
