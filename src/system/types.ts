@@ -37,4 +37,9 @@ export interface System {
   removeFile(path: string): Promise<void>;
   mkdirp(path: string, mode?: number): Promise<void>;
   readdir(path: string): Promise<string[]>;
+  /**
+   * Create a file only if nothing exists at the path (O_EXCL): true when created, false when
+   * something was already there. The apply lock is built on it.
+   */
+  createExclusive(path: string, data: string, options?: WriteOptions): Promise<boolean>;
 }

@@ -1,0 +1,198 @@
+import { randomBytes } from "node:crypto";
+import type { Stats } from "node:fs";
+import { constants as fsConstants } from "node:fs";
+import * as fs from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { TargetError } from "../errors.js";
+import { errnoCode, toTargetError } from "./fs-errors.js";
+import type { FileStat, System, WriteOptions } from "./types.js";
+
+const DEFAULT_FILE_MODE = 0o600;
+const DEFAULT_DIR_MODE = 0o700;
+
+/** The System that touches the real disk. */
+export function createRealSystem(): System {
+  return {
+    readFile: readFileOrNull,
+    lstat: async (path) => toFileStat(await orNull(() => fs.lstat(path))),
+    stat: async (path) => toFileStat(await orNull(() => fs.stat(path))),
+    realpath: (path) => fs.realpath(path),
+    writeFileAtomic,
+    removeFile,
+    mkdirp: async (path, mode = DEFAULT_DIR_MODE) => {
+      await fs.mkdir(path, { recursive: true, mode });
+    },
+    readdir: async (path) => (await orNull(() => fs.readdir(path))) ?? [],
+    createExclusive,
+  };
+}
+
+async function readFileOrNull(path: string): Promise<string | null> {
+  try {
+    return await fs.readFile(path, "utf8");
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code === "ENOENT" || code === "ENOTDIR") return null;
+    throw toTargetError(path, "read", err);
+  }
+}
+
+async function removeFile(path: string): Promise<void> {
+  try {
+    await fs.unlink(path);
+  } catch (err) {
+    if (errnoCode(err) === "ENOENT") return;
+    throw toTargetError(path, "remove", err);
+  }
+}
+
+async function createExclusive(
+  path: string,
+  data: string,
+  options: WriteOptions = {},
+): Promise<boolean> {
+  try {
+    await fs.mkdir(dirname(path), { recursive: true, mode: options.dirMode ?? DEFAULT_DIR_MODE });
+    const handle = await fs.open(
+      path,
+      fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY,
+      options.mode ?? DEFAULT_FILE_MODE,
+    );
+    try {
+      await handle.writeFile(data, "utf8");
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    return true;
+  } catch (err) {
+    if (errnoCode(err) === "EEXIST") return false;
+    throw toTargetError(path, "create", err);
+  }
+}
+
+/**
+ * Where a write to `path` must land, and what is there now. A symlink (a dotfiles repo)
+ * is written through: the real file is replaced and the link stays a link.
+ */
+async function resolveWriteTarget(path: string): Promise<{ real: string; existing: Stats | null }> {
+  const link = await orNull(() => fs.lstat(path));
+  if (link === null) return { real: path, existing: null };
+  if (link.isSymbolicLink()) {
+    let real: string;
+    try {
+      real = await fs.realpath(path);
+    } catch (err) {
+      const code = errnoCode(err);
+      if (code === "ENOENT" || code === "ENOTDIR") {
+        const target = await fs.readlink(path).catch(() => "?");
+        throw new TargetError(
+          path,
+          `is a symbolic link to ${target}, which does not exist (dangling link); fix or remove the link`,
+        );
+      }
+      throw toTargetError(path, "resolve the symbolic link", err);
+    }
+    const stats = await fs.stat(real);
+    checkRegular(path, stats);
+    return { real, existing: stats };
+  }
+  checkRegular(path, link);
+  return { real: path, existing: link };
+}
+
+function checkRegular(path: string, stats: Stats): void {
+  if (stats.isDirectory()) throw new TargetError(path, "is a directory, expected a file");
+  if (!stats.isFile()) throw new TargetError(path, "is not a regular file");
+}
+
+async function writeFileAtomic(
+  path: string,
+  data: string,
+  options: WriteOptions = {},
+): Promise<void> {
+  const { real, existing } = await resolveWriteTarget(path);
+  const dir = dirname(real);
+  if (existing === null) {
+    try {
+      await fs.mkdir(dir, { recursive: true, mode: options.dirMode ?? DEFAULT_DIR_MODE });
+    } catch (err) {
+      throw toTargetError(path, "create its directory", err);
+    }
+  }
+  // Same directory as the target, so the rename cannot cross a file system.
+  const temp = join(dir, `.${basename(real)}.${randomBytes(6).toString("hex")}.tmp`);
+  let created = false;
+  try {
+    const handle = await fs.open(
+      temp,
+      fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY,
+      0o600,
+    );
+    created = true;
+    try {
+      await handle.writeFile(data, "utf8");
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    if (existing !== null) {
+      await fs.chmod(temp, existing.mode & 0o7777);
+      // Only root can give a file away; anyone else writes files they own anyway.
+      if (isRoot()) await fs.chown(temp, existing.uid, existing.gid);
+    } else {
+      await fs.chmod(temp, options.mode ?? DEFAULT_FILE_MODE);
+    }
+    await fs.rename(temp, real);
+    created = false;
+  } catch (err) {
+    if (created) await fs.unlink(temp).catch(() => undefined);
+    throw toTargetError(path, "write", err);
+  }
+  await syncDirectory(dir);
+}
+
+/** Make the rename durable. Some platforms cannot fsync a directory: that is not an error. */
+async function syncDirectory(dir: string): Promise<void> {
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(dir, "r");
+    await handle.sync();
+  } catch {
+    // best effort (Windows, some network file systems)
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
+
+function isRoot(): boolean {
+  return typeof process.getuid === "function" && process.getuid() === 0;
+}
+
+async function orNull<T>(fn: () => Promise<T>): Promise<T | null> {
+  try {
+    return await fn();
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code === "ENOENT" || code === "ENOTDIR") return null;
+    throw err;
+  }
+}
+
+function toFileStat(stats: Stats | null): FileStat | null {
+  if (stats === null) return null;
+  return {
+    kind: stats.isSymbolicLink()
+      ? "symlink"
+      : stats.isDirectory()
+        ? "directory"
+        : stats.isFile()
+          ? "file"
+          : "other",
+    mode: stats.mode & 0o7777,
+    uid: stats.uid,
+    gid: stats.gid,
+    size: stats.size,
+    mtimeMs: stats.mtimeMs,
+  };
+}
