@@ -1,0 +1,146 @@
+import type { Account, TokenSelector } from "../config/types.js";
+import { NeuradockError, ProviderError } from "../errors.js";
+import { isMaskedKey, toApiKey } from "./api-key.js";
+import { createDispatcher, type HttpOptions, NewApiClient } from "./http.js";
+import { findNearestName } from "./nearest.js";
+import { fetchRawTokens, type RawToken, toIsoSeconds, toTokenInfo } from "./token-list.js";
+import type { AccountTokens, ResolvedToken, TokenSource } from "./types.js";
+
+export interface TokenSourceOptions {
+  timeoutMs?: number;
+  /** At most 2; only idempotent GETs are retried. */
+  retries?: number;
+  backoffMs?: number;
+}
+
+export type ClosableTokenSource = TokenSource & { close(): Promise<void> };
+
+/** The live token source: one keep-alive dispatcher shared by every account it is asked about. */
+export function createTokenSource(opts: TokenSourceOptions = {}): ClosableTokenSource {
+  const dispatcher = createDispatcher();
+  const httpOptions: Partial<HttpOptions> = {};
+  if (opts.timeoutMs !== undefined) httpOptions.timeoutMs = opts.timeoutMs;
+  if (opts.retries !== undefined) httpOptions.retries = opts.retries;
+  if (opts.backoffMs !== undefined) httpOptions.backoffMs = opts.backoffMs;
+  const client = new NewApiClient(dispatcher, httpOptions);
+
+  return {
+    async listTokens(account: Account): Promise<AccountTokens> {
+      const raw = await fetchRawTokens(client, account);
+      return {
+        account: account.id,
+        provider: account.provider,
+        fetchedAt: toIsoSeconds(new Date()),
+        tokens: raw.map(toTokenInfo),
+      };
+    },
+
+    async resolveToken(account: Account, selector: TokenSelector): Promise<ResolvedToken> {
+      const raw = await fetchRawTokens(client, account);
+      const token = selectToken(account, raw, selector);
+      const info = toTokenInfo(token);
+      const label = `token '${token.name}' (id ${token.id})`;
+      if (info.status !== "enabled") {
+        throw new ProviderError(
+          account.id,
+          `${label} is ${info.status}${info.status === "unknown" ? ` (status ${String(token.status)})` : ""}; enable it in the dashboard or bind another token`,
+        );
+      }
+      let rawKey = token.key;
+      if (rawKey === "" || isMaskedKey(rawKey)) {
+        rawKey = await revealKey(client, account, token.id);
+      }
+      try {
+        return { account: account.id, info, key: toApiKey(rawKey) };
+      } catch (err) {
+        if (err instanceof NeuradockError) {
+          throw new ProviderError(
+            account.id,
+            `${label}: the relay gave no usable key (${err.message})`,
+          );
+        }
+        throw err;
+      }
+    },
+
+    async close(): Promise<void> {
+      await dispatcher.close();
+    },
+  };
+}
+
+async function revealKey(client: NewApiClient, account: Account, id: number): Promise<string> {
+  const data = await client.call(account, "POST", `/api/token/${id}/key`);
+  const key = (data as { key?: unknown } | null)?.key;
+  if (typeof key !== "string" || key === "") {
+    throw new ProviderError(account.id, `the relay did not reveal the key of token id ${id}`);
+  }
+  return key;
+}
+
+function selectToken(account: Account, tokens: RawToken[], selector: TokenSelector): RawToken {
+  if ("id" in selector) {
+    const found = tokens.find((t) => t.id === selector.id);
+    if (found) return found;
+    const list = tokens.map((t) => `${t.name} (id ${t.id})`).join(", ");
+    throw new ProviderError(
+      account.id,
+      `no token with id ${selector.id}; ${tokens.length === 0 ? "the account has no tokens" : `available: ${list}`}`,
+    );
+  }
+  const matches = tokens.filter((t) => t.name === selector.name);
+  if (matches.length === 1) return matches[0] as RawToken;
+  if (matches.length > 1) {
+    const ids = matches.map((t) => t.id).join(", ");
+    throw new ProviderError(
+      account.id,
+      `token name '${selector.name}' is ambiguous: ids ${ids} share it; bind one with \`token: { id: N }\` or rename one in the dashboard`,
+    );
+  }
+  const names = [...new Set(tokens.map((t) => t.name))];
+  const nearest = findNearestName(selector.name, names);
+  throw new ProviderError(
+    account.id,
+    `no token named '${selector.name}'${nearest ? ` (did you mean '${nearest}'?)` : ""}; ${
+      names.length === 0 ? "the account has no tokens" : `available: ${names.join(", ")}`
+    }`,
+  );
+}
+
+/** Lists every account concurrently; when any fail, all their errors are reported together. */
+export async function fetchAllTokens(
+  source: TokenSource,
+  accounts: readonly Account[],
+): Promise<AccountTokens[]> {
+  const settled = await Promise.allSettled(accounts.map((a) => source.listTokens(a)));
+  return unwrapAll(settled);
+}
+
+export interface TokenRequest {
+  account: Account;
+  selector: TokenSelector;
+}
+
+/** Resolves several bindings concurrently; all failures are reported together. */
+export async function resolveAllTokens(
+  source: TokenSource,
+  requests: readonly TokenRequest[],
+): Promise<ResolvedToken[]> {
+  const settled = await Promise.allSettled(
+    requests.map((r) => source.resolveToken(r.account, r.selector)),
+  );
+  return unwrapAll(settled);
+}
+
+/** Splits settled results; a caller that wants partial results can use this on its own. */
+export function unwrapAll<T>(settled: PromiseSettledResult<T>[]): T[] {
+  const errors = settled.flatMap((s) => (s.status === "rejected" ? [s.reason as unknown] : []));
+  if (errors.length > 0) throw combineErrors(errors);
+  return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
+}
+
+export function combineErrors(errors: unknown[]): Error {
+  if (errors.length === 1) return errors[0] as Error;
+  const lines = errors.map((e) => (e instanceof Error ? e.message : String(e)));
+  return new NeuradockError(`${errors.length} relay requests failed:`, lines);
+}

@@ -1,0 +1,2 @@
+export * from "./dataset.js";
+export * from "./server.js";
