@@ -1,0 +1,23 @@
+import { displayPath, loadConfig } from "../config/index.js";
+import type { GlobalOptions, Io } from "./io.js";
+
+/** Load and check neuradock.yaml (schema, ${VAR}s, rules) without any network call. */
+export async function runValidate(opts: GlobalOptions, io: Io): Promise<number> {
+  const config = await loadConfig({
+    ...(opts.config ? { configPath: opts.config } : {}),
+    cwd: io.cwd,
+    env: io.env,
+  });
+  const accounts = Object.keys(config.accounts).length;
+  const bindings = Object.keys(config.bindings).length;
+  const nodes = config.nodes.length;
+  const name = opts.config ?? displayPath(config.file, io.cwd);
+  io.stdout.write(
+    `${name} is valid: ${count(accounts, "account")}, ${count(nodes, "custom node")}, ${count(bindings, "binding")}.\n`,
+  );
+  return 0;
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}

@@ -1,0 +1,110 @@
+import { readFile, stat } from "node:fs/promises";
+import { isAbsolute, relative, resolve, sep } from "node:path";
+import type { Diagnostic } from "../errors.js";
+import { ConfigError } from "../errors.js";
+import { findConfigFile } from "./discover.js";
+import { interpolateTree } from "./interpolate.js";
+import { checkRules, normalizeConfig } from "./rules.js";
+import type { Config } from "./types.js";
+import type { DocPath, PathProblem } from "./yaml-source.js";
+import { MAX_CONFIG_BYTES, parseYamlSource, positionOf } from "./yaml-source.js";
+
+export interface LoadConfigOptions {
+  /** -c/--config: this file, no search. */
+  configPath?: string;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  platform?: NodeJS.Platform;
+}
+
+/**
+ * neuradock.yaml → Config: find, read (size-capped), parse YAML with positions, check the schema,
+ * interpolate ${VAR}, check the rules, normalize. Every problem is collected and thrown at
+ * once as a ConfigError whose diagnostics read `file:line:col: message`.
+ */
+export async function loadConfig(opts: LoadConfigOptions): Promise<Config> {
+  const given = opts.configPath;
+  const file = given
+    ? resolve(opts.cwd, given)
+    : await findConfigFile(opts.cwd, opts.env, opts.platform);
+  const shown = given ?? displayPath(file, opts.cwd);
+  const fail = (message: string, line = 1, col = 1): never => {
+    throw new ConfigError([{ file: shown, line, col, message }]);
+  };
+
+  let size: number;
+  try {
+    const st = await stat(file);
+    if (st.isDirectory()) fail("is a directory, not a config file");
+    size = st.size;
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    return fail(code === "ENOENT" ? "no such file" : `cannot read the file (${code ?? "error"})`);
+  }
+  // Checked before reading, so a huge file costs neither memory nor parse time.
+  if (size > MAX_CONFIG_BYTES) {
+    fail(`the file is ${formatSize(size)}; a config file may be at most 1 MB`);
+  }
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    return fail(`cannot read the file (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (text.trim() === "") fail("the file is empty; it needs at least `version: 1`");
+
+  const src = parseYamlSource(text);
+  if (src.problems.length > 0) {
+    throw new ConfigError(sortDiagnostics(src.problems.map((p) => ({ file: shown, ...p }))));
+  }
+  if (src.data === null || src.data === undefined) {
+    fail("the file holds no YAML content (only comments?); it needs at least `version: 1`");
+  }
+  const posOf = (path: DocPath, at: "key" | "value" = "value") => ({
+    file: shown,
+    ...positionOf(src, path, at),
+  });
+  const toDiagnostic = (p: PathProblem): Diagnostic => ({
+    ...posOf(p.path, p.at),
+    message: p.message,
+  });
+
+  const { checkSchema } = await import("./schema-check.js");
+  const schemaProblems = checkSchema(src.data);
+  const interpolated = interpolateTree(src.data, opts.env);
+  // A rule problem where the schema already complained would say the same thing twice.
+  const schemaPaths = new Set(schemaProblems.map((p) => p.path.join("\u0000")));
+  const ruleProblems = checkRules(interpolated.value).filter(
+    (p) => !schemaPaths.has(p.path.join("\u0000")),
+  );
+  const problems = [...schemaProblems, ...interpolated.problems, ...ruleProblems];
+  if (problems.length > 0) throw new ConfigError(sortDiagnostics(problems.map(toDiagnostic)));
+
+  return normalizeConfig(interpolated.value, file, posOf);
+}
+
+function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return ds
+    .filter((d) => {
+      const key = `${d.line}:${d.col}:${d.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .sort((a, b) => a.line - b.line || a.col - b.col);
+}
+
+/** How a config file is named in messages: relative to the cwd when inside it, else absolute. */
+export function displayPath(file: string, cwd: string): string {
+  const rel = relative(cwd, file);
+  return rel && !rel.startsWith(`..${sep}`) && rel !== ".." && !isAbsolute(rel) ? rel : file;
+}
+
+function formatSize(bytes: number): string {
+  return bytes >= 1024 * 1024
+    ? `${(bytes / (1024 * 1024)).toFixed(1)} MB`
+    : `${Math.ceil(bytes / 1024)} KB`;
+}

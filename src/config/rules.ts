@@ -1,0 +1,234 @@
+import { Secret } from "../secret.js";
+import {
+  checkUrl,
+  isBuiltinNode,
+  listNodes,
+  nodeNamesFor,
+  nodeUrlFor,
+  normalizeBaseUrl,
+  PROVIDER_DEFAULT_URLS,
+} from "./nodes.js";
+import { didYouMean, safeName } from "./suggest.js";
+import type {
+  Account,
+  Binding,
+  Config,
+  NodeDef,
+  ProviderId,
+  SourcePos,
+  TokenSelector,
+  ToolId,
+} from "./types.js";
+import { CODEX_BUILTIN_PROVIDERS, PROVIDERS, TOOLS } from "./types.js";
+import type { DocPath, PathProblem } from "./yaml-source.js";
+
+type Obj = Record<string, unknown>;
+
+const isObj = (v: unknown): v is Obj => v !== null && typeof v === "object" && !Array.isArray(v);
+const entriesOf = (v: unknown): [string, unknown][] => (isObj(v) ? Object.entries(v) : []);
+const isProvider = (v: unknown): v is ProviderId => PROVIDERS.includes(v as ProviderId);
+
+/** env entries neuradock writes itself, or must keep out, while Claude Code is bound. */
+const RESERVED_CLAUDE_ENV: Record<string, string> = {
+  ANTHROPIC_AUTH_TOKEN: "is written by neuradock from the binding's token",
+  ANTHROPIC_BASE_URL: "is written by neuradock from the binding's node",
+  ANTHROPIC_MODEL: "is set with the binding's model: key",
+  ANTHROPIC_API_KEY:
+    "would send a second credential to the relay (neuradock removes it while Claude Code is bound)",
+};
+
+/**
+ * The rules a schema cannot express (references, reserved names, URL policy). Tolerant of a
+ * document that failed the schema, so that every problem is reported in one run.
+ */
+export function checkRules(data: unknown): PathProblem[] {
+  const problems: PathProblem[] = [];
+  const add = (path: DocPath, message: string, at: "key" | "value" = "value") =>
+    problems.push({ path, message, at });
+  const root = isObj(data) ? data : {};
+
+  for (const [id, acc] of entriesOf(root.accounts)) {
+    if (!isObj(acc)) continue;
+    const here = ["accounts", id];
+    if ((PROVIDERS as readonly string[]).includes(id)) {
+      add(here, `account id '${id}' is reserved (it is a provider name); choose another id`, "key");
+    } else if ((CODEX_BUILTIN_PROVIDERS as readonly string[]).includes(id)) {
+      add(
+        here,
+        `account id '${id}' is reserved (it is a Codex built-in provider id); choose another id`,
+        "key",
+      );
+    }
+    const hasSession = acc.session !== undefined;
+    const hasToken = acc.access_token !== undefined;
+    if (hasSession && hasToken) {
+      add(
+        [...here, "access_token"],
+        `accounts.${id}: set exactly one of session and access_token, not both`,
+        "key",
+      );
+    } else if (!hasSession && !hasToken) {
+      add(here, `accounts.${id}: missing session or access_token (exactly one is required)`, "key");
+    }
+    for (const key of ["session", "access_token"] as const) {
+      const v = acc[key];
+      if (typeof v === "string" && v.trim() === "")
+        add([...here, key], `accounts.${id}.${key} is empty`);
+    }
+    if (acc.provider === "newapi" && acc.url === undefined) {
+      add(here, `accounts.${id}: url is required for provider newapi`, "key");
+    }
+    if (typeof acc.url === "string" && acc.url.trim() !== "" && !acc.url.includes("${")) {
+      const why = checkUrl(acc.url);
+      if (why) add([...here, "url"], `accounts.${id}.url ${why}`);
+    }
+    const uid = acc.user_id;
+    if (typeof uid === "string" && parseUserId(uid) === undefined && !uid.includes("${")) {
+      add([...here, "user_id"], `accounts.${id}.user_id must be a positive integer`);
+    }
+    if (hasSession && isObj(acc.cookies) && "session" in acc.cookies) {
+      add(
+        [...here, "cookies", "session"],
+        `accounts.${id}.cookies.session conflicts with session:; remove one`,
+        "key",
+      );
+    }
+  }
+
+  const customNames = new Map<string, ProviderId[]>();
+  for (const [provider, nodes] of entriesOf(root.nodes)) {
+    if (!isProvider(provider)) continue;
+    for (const [name, url] of entriesOf(nodes)) {
+      customNames.set(name, [...(customNames.get(name) ?? []), provider]);
+      const here = ["nodes", provider, name];
+      if (isBuiltinNode(provider, name)) {
+        add(
+          here,
+          `custom node '${name}' would shadow the built-in ${provider} node '${name}'; choose another name`,
+          "key",
+        );
+      }
+      if (typeof url === "string" && url.trim() !== "" && !url.includes("${")) {
+        const why = checkUrl(url);
+        if (why) add(here, `nodes.${provider}.${name} ${why}`);
+      }
+    }
+  }
+  const declared = { nodes: customNodesOf(root) };
+
+  const accounts = isObj(root.accounts) ? root.accounts : {};
+  for (const [tool, binding] of entriesOf(root.bindings)) {
+    if (!(TOOLS as readonly string[]).includes(tool) || !isObj(binding)) continue;
+    const here = ["bindings", tool];
+    const accountId = binding.account;
+    const account = typeof accountId === "string" ? accounts[accountId] : undefined;
+    if (typeof accountId === "string" && accountId !== "" && !isObj(account)) {
+      const ids = Object.keys(accounts);
+      add(
+        [...here, "account"],
+        ids.length === 0
+          ? `unknown account '${safeName(accountId)}': no accounts are declared`
+          : `unknown account '${safeName(accountId)}'${didYouMean(accountId, ids)}`,
+      );
+    }
+    const node = binding.node;
+    if (typeof node === "string" && node !== "" && isObj(account) && isProvider(account.provider)) {
+      const names = nodeNamesFor(declared, account.provider);
+      if (!names.includes(node)) {
+        const elsewhere = listNodes(declared)
+          .filter((n) => n.name === node)
+          .map((n) => n.provider);
+        const other =
+          elsewhere.length > 0
+            ? ` (a node of ${[...new Set(elsewhere)].join(", ")}, not ${account.provider})`
+            : "";
+        add(
+          [...here, "node"],
+          `unknown node '${safeName(node)}' for provider ${account.provider}${didYouMean(node, names)}${other}; available: ${names.join(", ")}`,
+        );
+      }
+    }
+    if (tool === "claude-code") {
+      for (const [name] of entriesOf(binding.env)) {
+        const why = RESERVED_CLAUDE_ENV[name];
+        if (why) add([...here, "env", name], `bindings.claude-code.env.${name} ${why}`, "key");
+      }
+    }
+  }
+  return problems;
+}
+
+/** A positive integer from a number or a numeric string, else undefined. */
+export function parseUserId(v: unknown): number | undefined {
+  const n =
+    typeof v === "number"
+      ? v
+      : typeof v === "string" && /^\s*\d+\s*$/.test(v)
+        ? Number(v)
+        : Number.NaN;
+  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+}
+
+function customNodesOf(root: Obj): NodeDef[] {
+  const out: NodeDef[] = [];
+  for (const [provider, nodes] of entriesOf(root.nodes)) {
+    if (!isProvider(provider)) continue;
+    for (const [name, url] of entriesOf(nodes)) {
+      if (typeof url !== "string" || isBuiltinNode(provider, name)) continue;
+      out.push({ provider, name, url: normalizeBaseUrl(url), builtin: false });
+    }
+  }
+  return out;
+}
+
+/** Build the typed Config from a document that passed the schema and the rules. */
+export function normalizeConfig(
+  data: unknown,
+  file: string,
+  posOf: (path: DocPath, at?: "key" | "value") => SourcePos,
+): Config {
+  const root = isObj(data) ? data : {};
+  const accounts: Record<string, Account> = {};
+  for (const [id, raw] of entriesOf(root.accounts)) {
+    const acc = raw as Obj;
+    const provider = acc.provider as ProviderId;
+    const url = typeof acc.url === "string" ? acc.url : (PROVIDER_DEFAULT_URLS[provider] ?? "");
+    const cookies: Record<string, Secret> = {};
+    for (const [name, value] of entriesOf(acc.cookies)) cookies[name] = new Secret(String(value));
+    accounts[id] = {
+      id,
+      provider,
+      url: normalizeBaseUrl(url),
+      userId: parseUserId(acc.user_id) as number,
+      auth:
+        typeof acc.session === "string"
+          ? { kind: "session", value: new Secret(acc.session) }
+          : { kind: "access_token", value: new Secret(String(acc.access_token)) },
+      cookies,
+      pos: posOf(["accounts", id], "key"),
+    };
+  }
+  const nodes = customNodesOf(root);
+  const bindings: Partial<Record<ToolId, Binding>> = {};
+  for (const [tool, raw] of entriesOf(root.bindings)) {
+    if (!isObj(raw)) continue;
+    const b = raw;
+    const account = accounts[b.account as string] as Account;
+    const node = typeof b.node === "string" ? b.node : "default";
+    const token: TokenSelector =
+      typeof b.token === "string" ? { name: b.token } : { id: (b.token as { id: number }).id };
+    const binding: Binding = {
+      tool: tool as ToolId,
+      account: account.id,
+      token,
+      node,
+      nodeUrl: nodeUrlFor(account, node, { nodes }) as string,
+      env: tool === "claude-code" && isObj(b.env) ? (b.env as Record<string, string>) : {},
+      keepOtherCredentials: b.keep_other_credentials === true,
+      pos: posOf(["bindings", tool], "key"),
+    };
+    if (typeof b.model === "string") binding.model = b.model;
+    bindings[tool as ToolId] = binding;
+  }
+  return { file, accounts, nodes, bindings };
+}

@@ -1,0 +1,142 @@
+import type { ErrorObject, ValidateFunction } from "ajv";
+import { Ajv } from "ajv";
+import schema from "../../schema/neuradock.schema.json" with { type: "json" };
+import { didYouMean, labelOf, safeName } from "./suggest.js";
+import type { DocPath, PathProblem } from "./yaml-source.js";
+
+let compiled: ValidateFunction | undefined;
+
+// Compiled on first use only: ajv's code generation is the slowest part of loading a config.
+function getValidator(): ValidateFunction {
+  if (!compiled) {
+    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
+    // Annotations that editors (yaml-language-server) show; ajv only needs to accept them.
+    ajv.addKeyword({ keyword: "errorMessage", schemaType: "string" });
+    ajv.addKeyword({ keyword: "patternErrorMessage", schemaType: "string" });
+    compiled = ajv.compile(schema);
+  }
+  return compiled;
+}
+
+/** Schema problems of the raw (not yet interpolated) document, each with a readable message. */
+export function checkSchema(data: unknown): PathProblem[] {
+  const validate = getValidator();
+  if (validate(data)) return [];
+  return describeSchemaErrors(validate.errors ?? []);
+}
+
+export function describeSchemaErrors(errors: readonly ErrorObject[]): PathProblem[] {
+  // anyOf reports every failed branch too; one message for the whole alternative is clearer.
+  const anyOfs = errors.filter((e) => e.keyword === "anyOf").map((e) => e.schemaPath);
+  const problems: PathProblem[] = [];
+  for (const e of errors) {
+    if (e.keyword !== "anyOf" && anyOfs.some((s) => e.schemaPath.startsWith(`${s}/`))) continue;
+    // propertyNames reports the inner failure too (with propertyName set); keep the outer one.
+    if ((e as { propertyName?: string }).propertyName !== undefined) continue;
+    const p = describeError(e);
+    if (p) problems.push(p);
+  }
+  return problems;
+}
+
+function describeError(e: ErrorObject): PathProblem | undefined {
+  const path = parsePointer(e.instancePath);
+  const label = labelOf(path);
+  const custom = (e.parentSchema as { errorMessage?: string } | undefined)?.errorMessage;
+  const subject = (msg: string) => (label ? `${label} ${msg}` : msg);
+  switch (e.keyword) {
+    case "required": {
+      const key = (e.params as { missingProperty: string }).missingProperty;
+      return {
+        path,
+        at: "key",
+        message: `${label ? `${label}: ` : ""}missing required key '${key}'`,
+      };
+    }
+    case "additionalProperties": {
+      const key = (e.params as { additionalProperty: string }).additionalProperty;
+      const known = Object.keys((e.parentSchema as { properties?: object }).properties ?? {});
+      return { path: [...path, key], at: "key", message: unknownKeyMessage(path, key, known) };
+    }
+    case "propertyNames": {
+      const name = (e.params as { propertyName: string }).propertyName;
+      const inner =
+        (e.schema as { patternErrorMessage?: string }).patternErrorMessage ?? "is not allowed";
+      return {
+        path: [...path, name],
+        at: "key",
+        message: `invalid ${nameKind(path)} '${safeName(name)}': ${inner}`,
+      };
+    }
+    case "enum": {
+      const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.map(String);
+      const given = typeof e.data === "string" ? e.data : undefined;
+      const what = path[path.length - 1] === "provider" ? "provider" : `value for ${label}`;
+      if (given === undefined)
+        return { path, message: subject(`must be one of ${allowed.join(", ")}`) };
+      return {
+        path,
+        message: `unknown ${what} '${safeName(given)}'${didYouMean(given, allowed)} (expected one of ${allowed.join(", ")})`,
+      };
+    }
+    case "type": {
+      if (custom) return { path, message: subject(custom) };
+      const t = (e.params as { type: string | string[] }).type;
+      const types = (Array.isArray(t) ? t : t.split(",")).filter((x) => x !== "null");
+      return { path, message: subject(`must be ${types.map(typeWord).join(" or ")}`) };
+    }
+    case "minLength":
+      return { path, message: subject("must not be empty") };
+    case "minimum":
+      return { path, message: subject(custom ?? "must be a positive integer") };
+    default:
+      return { path, message: subject(custom ?? e.message ?? "is invalid") };
+  }
+}
+
+function unknownKeyMessage(path: DocPath, key: string, known: string[]): string {
+  const name = safeName(key);
+  const hint = didYouMean(key, known);
+  if (path.length === 2 && path[0] === "bindings" && path[1] === "codex" && key === "env") {
+    return "env is only supported for claude-code bindings (Codex reads no env from neuradock)";
+  }
+  if (path.length === 1 && path[0] === "bindings") {
+    return `unknown tool '${name}'${hint} (expected one of ${known.join(", ")})`;
+  }
+  if (path.length === 1 && path[0] === "nodes") {
+    return `unknown provider '${name}' under nodes${hint} (expected one of ${known.join(", ")})`;
+  }
+  const where = path.length === 0 ? "at top level" : `in ${labelOf(path)}`;
+  return `unknown key '${name}' ${where}${hint}`;
+}
+
+function nameKind(path: DocPath): string {
+  if (path.length === 1 && path[0] === "accounts") return "account id";
+  if (path[0] === "nodes") return "node name";
+  if (path[path.length - 1] === "cookies") return "cookie name";
+  if (path[path.length - 1] === "env") return "environment variable name";
+  return "key";
+}
+
+function typeWord(t: string): string {
+  switch (t) {
+    case "object":
+      return "a mapping";
+    case "array":
+      return "a list";
+    case "integer":
+      return "an integer";
+    case "boolean":
+      return "true or false";
+    default:
+      return `a ${t}`;
+  }
+}
+
+function parsePointer(pointer: string): string[] {
+  if (pointer === "") return [];
+  return pointer
+    .slice(1)
+    .split("/")
+    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+}

@@ -1,0 +1,144 @@
+import type { Document, Node } from "yaml";
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
+
+/** A path into the parsed document: map keys and sequence indexes. */
+export type DocPath = readonly (string | number)[];
+
+/** A problem located by document path; turned into file:line:col once, in one place. */
+export interface PathProblem {
+  path: DocPath;
+  /** Point at the key of the last segment (unknown key, bad id) rather than its value. */
+  at?: "key" | "value";
+  message: string;
+}
+
+export interface Position {
+  line: number;
+  col: number;
+}
+
+/** A problem that already knows its position (YAML syntax). */
+export interface PosProblem extends Position {
+  message: string;
+}
+
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+/** Aliases are legitimate YAML, but thousands of them are an expansion ("billion laughs") attack. */
+export const MAX_ALIAS_COUNT = 100;
+
+export interface YamlSource {
+  doc: Document.Parsed;
+  lineCounter: LineCounter;
+  problems: PosProblem[];
+  /** The plain JS value, or undefined when syntax problems prevent it. */
+  data: unknown;
+}
+
+/** Parse YAML text keeping node ranges; every problem gets a line:col and no source excerpt. */
+export function parseYamlSource(text: string): YamlSource {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const problems: PosProblem[] = [];
+  for (const e of [...doc.errors, ...doc.warnings]) {
+    const pos = lineCounter.linePos(e.pos[0]);
+    problems.push({ ...pos, message: describeYamlError(e.code, e.message, text, e.pos) });
+  }
+  let data: unknown;
+  if (problems.length === 0) {
+    try {
+      data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (err) {
+      const alias = firstAlias(doc);
+      const pos = alias?.range ? lineCounter.linePos(alias.range[0]) : { line: 1, col: 1 };
+      const msg = err instanceof Error ? err.message : String(err);
+      problems.push({
+        ...pos,
+        message: /excessive alias count/i.test(msg)
+          ? `too many alias expansions (more than ${MAX_ALIAS_COUNT}); refusing a possible alias bomb`
+          : /unresolved alias/i.test(msg)
+            ? "alias refers to an anchor that is not defined before it"
+            : "invalid YAML",
+      });
+    }
+  }
+  return { doc, lineCounter, problems, data };
+}
+
+// The yaml package's messages are fine but some mention its API; none may quote the source.
+function describeYamlError(
+  code: string,
+  message: string,
+  text: string,
+  pos: [number, number],
+): string {
+  switch (code) {
+    case "DUPLICATE_KEY": {
+      const key = text.slice(pos[0], pos[1]).trim();
+      return /^[\w.-]{1,40}$/.test(key) ? `duplicate key '${key}'` : "duplicate key";
+    }
+    case "MULTIPLE_DOCS":
+      return "the file holds more than one YAML document (---); neuradock reads exactly one";
+    case "TAB_AS_INDENT":
+      return "tabs are not allowed as indentation in YAML; indent with spaces";
+    default:
+      return `YAML syntax error: ${message.split("\n")[0]?.replace(/ at line \d+, column \d+.*$/, "")}`;
+  }
+}
+
+function firstAlias(doc: Document.Parsed): Node | undefined {
+  let found: Node | undefined;
+  const walk = (n: unknown): void => {
+    if (found || !n) return;
+    if (isAlias(n)) {
+      found = n;
+    } else if (isMap(n) || isSeq(n)) {
+      for (const item of n.items) walk(item);
+    } else if (isPair(n)) {
+      walk(n.key);
+      walk(n.value);
+    }
+  };
+  walk(doc.contents);
+  return found;
+}
+
+/** line:col of the node at `path` (its key when `at` is "key"); the nearest existing ancestor otherwise. */
+export function positionOf(
+  src: YamlSource,
+  path: DocPath,
+  at: "key" | "value" = "value",
+): Position {
+  const { doc, lineCounter } = src;
+  let node: unknown = doc.contents;
+  let keyNode: unknown;
+  let best: unknown = doc.contents;
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i];
+    if (isAlias(node)) node = node.resolve(doc);
+    let nextKey: unknown;
+    let next: unknown;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
+      if (!pair) break;
+      nextKey = pair.key;
+      next = pair.value;
+    } else if (isSeq(node) && /^\d+$/.test(String(seg))) {
+      next = node.items[Number(seg)];
+      if (next === undefined) break;
+    } else {
+      break;
+    }
+    keyNode = nextKey;
+    node = next;
+    const last = i === path.length - 1;
+    // A key with no value (`url:`) has no value node: fall back to its key.
+    best = last && at === "key" ? (keyNode ?? node) : (node ?? keyNode);
+    if (node === null || node === undefined) {
+      best = keyNode;
+      if (!last) break;
+    }
+  }
+  const range = (best as { range?: [number, number, number] } | null)?.range;
+  if (!range) return { line: 1, col: 1 };
+  return lineCounter.linePos(range[0]);
+}
