@@ -97,7 +97,7 @@ function selectToken(account: Account, tokens: RawToken[], selector: TokenSelect
       `token name '${selector.name}' is ambiguous: ids ${ids} share it; bind one with \`token: { id: N }\` or rename one in the dashboard`,
     );
   }
-  const names = [...new Set(tokens.map((t) => t.name))];
+  const names = [...new Set(tokens.map((t) => t.name))].sort();
   const nearest = findNearestName(selector.name, names);
   throw new ProviderError(
     account.id,
