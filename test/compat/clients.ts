@@ -1,0 +1,100 @@
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+const execFileAsync = promisify(execFile);
+
+/** The one place the client versions are pinned (targets.md: claude-code 2.1.x, codex 0.17x). */
+export const COMPAT_CLIENTS = {
+  claude: { pkg: "@anthropic-ai/claude-code", version: "2.1.332" },
+  codex: { pkg: "@openai/codex", version: "0.171.0" },
+} as const;
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/** Outside node_modules on purpose: the two clients are several hundred MB. */
+export function clientPrefix(): string {
+  return process.env.NEURADOCK_COMPAT_PREFIX ?? join(repoRoot, ".cache", "compat-clients");
+}
+
+export function clientBinDir(): string {
+  return join(clientPrefix(), "node_modules", ".bin");
+}
+
+function installedVersion(pkg: string): string | undefined {
+  const file = join(clientPrefix(), "node_modules", pkg, "package.json");
+  if (!existsSync(file)) return undefined;
+  try {
+    return (JSON.parse(readFileSync(file, "utf8")) as { version?: string }).version;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `<bin> --version` must print the pinned version: proves the native binary is in place. */
+async function readBinVersion(bin: string): Promise<string> {
+  try {
+    const { stdout } = await execFileAsync(join(clientBinDir(), bin), ["--version"], {
+      timeout: 30_000,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME },
+    });
+    return stdout.trim();
+  } catch (err) {
+    return `failed: ${(err as Error).message.split("\n")[0]}`;
+  }
+}
+
+async function checkBinaries(): Promise<string[]> {
+  const problems: string[] = [];
+  const claude = await readBinVersion("claude");
+  if (!claude.startsWith(`${COMPAT_CLIENTS.claude.version} `)) {
+    problems.push(`claude --version: ${claude}`);
+  }
+  const codex = await readBinVersion("codex");
+  if (codex !== `codex-cli ${COMPAT_CLIENTS.codex.version}`) {
+    problems.push(`codex --version: ${codex}`);
+  }
+  return problems;
+}
+
+export interface InstallResult {
+  installed: boolean;
+  ms: number;
+}
+
+/**
+ * Installs the pinned clients into the cache folder from the npm registry, unless they are
+ * already there. Both packages ship their native binaries as registry packages
+ * (optionalDependencies), so nothing is downloaded from elsewhere.
+ */
+export async function installCompatClients(
+  log: (msg: string) => void = () => {},
+): Promise<InstallResult> {
+  const started = Date.now();
+  const upToDate = Object.values(COMPAT_CLIENTS).every(
+    (c) => installedVersion(c.pkg) === c.version,
+  );
+  if (upToDate && (await checkBinaries()).length === 0) {
+    return { installed: false, ms: Date.now() - started };
+  }
+  const prefix = clientPrefix();
+  mkdirSync(prefix, { recursive: true });
+  const specs = Object.values(COMPAT_CLIENTS).map((c) => `${c.pkg}@${c.version}`);
+  log(`installing ${specs.join(" ")} into ${prefix} …`);
+  // `--foreground-scripts` so the claude-code postinstall (which copies the native binary
+  // over its placeholder) shows its output if it fails.
+  await execFileAsync(
+    "npm",
+    ["install", "--prefix", prefix, "--no-audit", "--no-fund", "--foreground-scripts", ...specs],
+    { timeout: 10 * 60_000, maxBuffer: 16 * 1024 * 1024 },
+  );
+  const problems = await checkBinaries();
+  if (problems.length > 0) {
+    throw new Error(`compat clients installed but not runnable:\n${problems.join("\n")}`);
+  }
+  const ms = Date.now() - started;
+  log(`installed in ${(ms / 1000).toFixed(1)}s`);
+  return { installed: true, ms };
+}
