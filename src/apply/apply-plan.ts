@@ -1,0 +1,222 @@
+import type { ToolId } from "../config/types.js";
+import { NeuradockError, StalePlanError, TargetError } from "../errors.js";
+import { hashText } from "../plan/hash.js";
+import { ledgerPath, mergeLedger, readLedger, serializeLedger } from "../plan/ledger.js";
+import type { Action, FilePlan, Plan } from "../plan/types.js";
+import { describeFsError } from "../system/fs-errors.js";
+import type { System } from "../system/types.js";
+import { applyFilePlan } from "../targets/edit.js";
+import type { TargetId } from "../targets/types.js";
+import { backupFile, KEEP_BACKUPS } from "./backup.js";
+import { acquireLock, type LockOptions } from "./lock.js";
+
+export interface ApplyOptions {
+  system: System;
+  stateDir: string;
+  now?: () => Date;
+  lock?: LockOptions;
+  keepBackups?: number;
+}
+
+export type FileOutcome = "created" | "updated" | "deleted" | "unchanged";
+
+export interface AppliedFile {
+  tool: ToolId;
+  target: TargetId;
+  file: string;
+  outcome: FileOutcome;
+  /** The copy taken before the first write, null when the file was absent or not written. */
+  backup: string | null;
+}
+
+export interface ApplyResult {
+  files: AppliedFile[];
+  /** Changes carried out, by action ("N added, N changed, N removed"). */
+  summary: Record<Action, number>;
+  ledgerWritten: boolean;
+}
+
+interface Step {
+  plan: FilePlan;
+  before: string | null;
+  after: string | null;
+}
+
+/**
+ * Refuse the plan when any file moved since it was made (Terraform's "Saved plan is stale").
+ * Returns the current text of each file, so the caller edits exactly what it compared.
+ */
+export async function checkPlanBasis(
+  plan: Pick<Plan, "files">,
+  system: System,
+): Promise<Map<string, string | null>> {
+  const current = new Map<string, string | null>();
+  const stale: string[] = [];
+  for (const fp of plan.files) {
+    const text = await system.readFile(fp.file);
+    current.set(fp.file, text);
+    const sha = text === null ? null : hashText(text);
+    if (sha !== fp.basis) stale.push(fp.file);
+  }
+  if (stale.length > 0) {
+    throw new StalePlanError(
+      `Saved plan is stale: ${stale.join(", ")} changed since the plan was made. ` +
+        "Nothing was written; run `neuradock plan` again.",
+    );
+  }
+  return current;
+}
+
+/**
+ * Carry out a plan: lock, stale check, back up, write the files in a safe order (rolling
+ * back the earlier ones when a later write fails), then the ledger. Unchanged files are
+ * not touched, so a second apply writes nothing.
+ */
+export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<ApplyResult> {
+  const { system, stateDir } = options;
+  const now = options.now ?? (() => new Date());
+  const lock = await acquireLock(system, stateDir, { now, ...options.lock });
+  try {
+    const current = await checkPlanBasis(plan, system);
+    const steps: Step[] = orderForWrite(plan.files).map((fp) => {
+      const before = current.get(fp.file) ?? null;
+      return { plan: fp, before, after: applyFilePlan(before, fp) };
+    });
+    const writes = steps.filter((s) => s.after !== s.before);
+
+    const backups = new Map<string, string>();
+    const stamp = now();
+    for (const step of writes) {
+      if (step.before === null) continue;
+      const path = await backupFile(
+        system,
+        stateDir,
+        step.plan.file,
+        step.before,
+        stamp,
+        options.keepBackups ?? KEEP_BACKUPS,
+      );
+      backups.set(step.plan.file, path);
+    }
+
+    const done: Step[] = [];
+    let ledgerWritten = false;
+    try {
+      for (const step of writes) {
+        await writeStep(system, step.plan, step.after);
+        done.push(step);
+      }
+      ledgerWritten = await writeLedger(system, stateDir, plan);
+    } catch (err) {
+      throw await rollBack(system, done, err, backups);
+    }
+
+    const summary: Record<Action, number> = { create: 0, update: 0, delete: 0 };
+    for (const step of writes) for (const c of step.plan.changes) summary[c.action] += 1;
+    return {
+      files: steps.map((s) => ({
+        tool: s.plan.tool,
+        target: s.plan.target,
+        file: s.plan.file,
+        outcome: outcomeOf(s),
+        backup: backups.get(s.plan.file) ?? null,
+      })),
+      summary,
+      ledgerWritten,
+    };
+  } finally {
+    await lock.release();
+  }
+}
+
+async function writeStep(system: System, fp: FilePlan, text: string | null): Promise<void> {
+  if (text === null) {
+    await system.removeFile(fp.file);
+  } else {
+    await system.writeFileAtomic(fp.file, text, {
+      mode: fp.credential ? 0o600 : 0o644,
+      dirMode: 0o700,
+    });
+  }
+}
+
+async function writeLedger(system: System, stateDir: string, plan: Plan): Promise<boolean> {
+  if (Object.keys(plan.ledger).length === 0) return false;
+  const path = ledgerPath(stateDir);
+  const next = serializeLedger(mergeLedger(await readLedger(system, stateDir), plan.ledger));
+  if ((await system.readFile(path)) === next) return false;
+  await system.writeFileAtomic(path, next, { mode: 0o600, dirMode: 0o700 });
+  return true;
+}
+
+/**
+ * Put back every file already written in this run, newest first, so that no client is left
+ * pointing at a node without its key. Returns the error to throw.
+ */
+async function rollBack(
+  system: System,
+  done: Step[],
+  cause: unknown,
+  backups: Map<string, string>,
+): Promise<Error> {
+  const failed: string[] = [];
+  for (const step of [...done].reverse()) {
+    try {
+      await writeStep(system, step.plan, step.before);
+    } catch (err) {
+      const backup = backups.get(step.plan.file);
+      failed.push(
+        `could not restore ${step.plan.file}: ${describeFsError(err)}` +
+          (backup ? `; its previous version is in ${backup}` : ""),
+      );
+    }
+  }
+  if (!(cause instanceof NeuradockError))
+    return cause instanceof Error ? cause : new Error(String(cause));
+  const note =
+    done.length === 0
+      ? "Nothing was written."
+      : failed.length === 0
+        ? `The ${done.length} file(s) already written were restored; nothing changed.`
+        : `Some files could not be restored: ${failed.join("; ")}.`;
+  if (cause instanceof TargetError) {
+    const message = cause.message.startsWith(`${cause.file}: `)
+      ? cause.message.slice(cause.file.length + 2)
+      : cause.message;
+    return new TargetError(cause.file, `${message}. ${note}`);
+  }
+  return new NeuradockError(`${cause.message}. ${note}`, cause.details);
+}
+
+// Key before pointer: when binding, auth.json (the key) is written before config.toml
+// (which points Codex at the node); when releasing, the pointer goes first.
+const BIND_RANK: Record<TargetId, number> = {
+  "codex-auth": 0,
+  "claude-settings": 0,
+  "codex-config": 1,
+};
+
+export function orderForWrite(files: readonly FilePlan[]): FilePlan[] {
+  const releasing = new Set<ToolId>();
+  for (const tool of new Set(files.map((f) => f.tool))) {
+    const changes = files.filter((f) => f.tool === tool).flatMap((f) => f.changes);
+    if (
+      changes.length > 0 &&
+      changes.every((c) => c.reason === "release" || c.reason === "restore")
+    ) {
+      releasing.add(tool);
+    }
+  }
+  const rank = (f: FilePlan) =>
+    releasing.has(f.tool) ? 1 - BIND_RANK[f.target] : BIND_RANK[f.target];
+  return files
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i)
+    .map(({ f }) => f);
+}
+
+function outcomeOf(step: Step): FileOutcome {
+  if (step.after === step.before) return "unchanged";
+  if (step.after === null) return "deleted";
+  return step.before === null ? "created" : "updated";
+}
