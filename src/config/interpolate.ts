@@ -43,7 +43,7 @@ export function interpolateString(input: string, env: NodeJS.ProcessEnv): Interp
     } else if (value === undefined) {
       return {
         ok: false,
-        message: `environment variable ${name} is not set (use \${${name}:-default} for a default)`,
+        message: `environment variable ${name} is not set`,
       };
     } else {
       out += value;

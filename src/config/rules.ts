@@ -140,11 +140,11 @@ export function checkRules(data: unknown): PathProblem[] {
           .map((n) => n.provider);
         const other =
           elsewhere.length > 0
-            ? ` (a node of ${[...new Set(elsewhere)].join(", ")}, not ${account.provider})`
+            ? `; '${safeName(node)}' is a node of ${[...new Set(elsewhere)].join(", ")}, not of ${account.provider}`
             : "";
         add(
           [...here, "node"],
-          `unknown node '${safeName(node)}' for provider ${account.provider}${didYouMean(node, names)}${other}; available: ${names.join(", ")}`,
+          `unknown node '${safeName(node)}' for provider ${account.provider} (available: ${names.join(", ")})${didYouMean(node, names)}${other}`,
         );
       }
     }

@@ -73,8 +73,9 @@ function describeYamlError(
 ): string {
   switch (code) {
     case "DUPLICATE_KEY": {
-      const key = text.slice(pos[0], pos[1]).trim();
-      return /^[\w.-]{1,40}$/.test(key) ? `duplicate key '${key}'` : "duplicate key";
+      // pos covers only the start of the key; read the whole (simple) key from the source.
+      const key = /^["']?([\w.-]{1,40})["']?\s*:/.exec(text.slice(pos[0], pos[0] + 60))?.[1];
+      return key ? `duplicate key '${key}'` : "duplicate key";
     }
     case "MULTIPLE_DOCS":
       return "the file holds more than one YAML document (---); neuradock reads exactly one";
