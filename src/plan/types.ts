@@ -91,3 +91,39 @@ export interface Plan {
    */
   ledger: Record<string, LedgerFile | null>;
 }
+
+/** One owned path as a binding wants it (the target state of that path). */
+export interface DesiredEntry {
+  path: KeyPath;
+  /** undefined: must be absent while bound (a leak guard takes the path over). */
+  value: JsonValue | undefined;
+  sensitive: boolean;
+  reason: "bind" | "takeover";
+  /** Owned only when the file has one of these paths (or the ledger already owns it). */
+  onlyIfPresent?: KeyPath[];
+  /** Said when this entry causes a change: a leak guard explains itself. */
+  warning?: { code: PlanWarning["code"]; message: string };
+}
+
+/** A warning raised whenever one of `paths` is present in the file as read. */
+export interface DesiredCheck {
+  paths: KeyPath[];
+  code: PlanWarning["code"];
+  message: string;
+}
+
+export interface DesiredFile {
+  target: import("../targets/types.js").TargetFile;
+  /** The tool is bound: `entries` is what it wants. Unbound: no entries, the ledger is released. */
+  bound: boolean;
+  entries: DesiredEntry[];
+  checks: DesiredCheck[];
+}
+
+export interface DesiredState {
+  files: DesiredFile[];
+  warnings: PlanWarning[];
+}
+
+/** What is on disk for each target file that was read. */
+export type ActualState = Partial<Record<TargetId, import("../targets/types.js").ActualFile>>;

@@ -1,6 +1,12 @@
 import type { ToolId } from "../config/types.js";
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue =
+  | string
+  | number
+  | boolean
+  | null
+  | JsonValue[]
+  | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
 /** A key path inside a target file, e.g. ["env", "ANTHROPIC_AUTH_TOKEN"]. */

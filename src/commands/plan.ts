@@ -1,0 +1,55 @@
+import { resolve } from "node:path";
+import { loadConfig } from "../config/index.js";
+import type { ToolId } from "../config/types.js";
+import { createPlan } from "../plan/create-plan.js";
+import { serializePlanFile } from "../plan/plan-file.js";
+import type { Plan } from "../plan/types.js";
+import { createTokenSource, readHttpOptionsFromEnv } from "../providers/index.js";
+import { renderPlanHuman } from "../render/plan-human.js";
+import { renderPlanJson } from "../render/plan-json.js";
+import { createRealSystem } from "../system/index.js";
+import { stateDir } from "../system/paths.js";
+import type { Io } from "./io.js";
+import type { PlanCliOptions } from "./program.js";
+
+/** `neuradock plan`: fetch live tokens, compare with the tools' files, print what would change. */
+export async function runPlan(opts: PlanCliOptions, io: Io): Promise<number> {
+  const config = await loadConfig({
+    ...(opts.config ? { configPath: opts.config } : {}),
+    cwd: io.cwd,
+    env: io.env,
+  });
+  const system = createRealSystem();
+  const tokenSource = createTokenSource(readHttpOptionsFromEnv(io.env));
+  let plan: Plan;
+  try {
+    plan = await createPlan({
+      config,
+      env: io.env,
+      system,
+      tokenSource,
+      stateDir: stateDir(io.env),
+      ...(opts.target ? { tools: opts.target as ToolId[] } : {}),
+    });
+  } finally {
+    await tokenSource.close();
+  }
+
+  if (opts.out) {
+    await system.writeFileAtomic(resolve(io.cwd, opts.out), serializePlanFile(plan), {
+      mode: 0o600,
+      dirMode: 0o700,
+    });
+  }
+  const json = renderPlanJson(plan, { showSecrets: opts.showSecrets ?? false });
+  if (opts.json) io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+  else {
+    io.stdout.write(renderPlanHuman(json, { color: io.color }));
+    if (opts.out)
+      io.stdout.write(
+        `\nSaved the plan to ${opts.out}; apply it with: neuradock apply ${opts.out}\n`,
+      );
+  }
+  const changes = json.summary.create + json.summary.update + json.summary.delete;
+  return opts.detailedExitcode && changes > 0 ? 2 : 0;
+}

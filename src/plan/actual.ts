@@ -1,0 +1,38 @@
+import { TargetError } from "../errors.js";
+import { toTargetError } from "../system/fs-errors.js";
+import type { System } from "../system/types.js";
+import { ADAPTERS } from "../targets/adapters.js";
+import type { ActualFile, TargetFile } from "../targets/types.js";
+import { hashText } from "./hash.js";
+import type { ActualState } from "./types.js";
+
+/** Read and parse each target file; absence is a state, anything else unusable is an error. */
+export async function readActualState(
+  system: System,
+  targets: readonly TargetFile[],
+): Promise<ActualState> {
+  const entries = await Promise.all(targets.map((t) => readActualFile(system, t)));
+  const state: ActualState = {};
+  for (const file of entries) state[file.target.id] = file;
+  return state;
+}
+
+export async function readActualFile(system: System, target: TargetFile): Promise<ActualFile> {
+  const file = target.path;
+  let text: string | null;
+  try {
+    const stat = await system.stat(file);
+    if (stat === null) {
+      // A dangling symlink reads as absent; writing through it then creates its target.
+      return { kind: "absent", target };
+    }
+    if (stat.kind === "directory") throw new TargetError(file, "is a directory, expected a file");
+    if (stat.kind !== "file") throw new TargetError(file, "is not a regular file");
+    text = await system.readFile(file);
+  } catch (err) {
+    throw toTargetError(file, "read it", err);
+  }
+  if (text === null) return { kind: "absent", target };
+  const doc = ADAPTERS[target.id].parse(file, text);
+  return { kind: "present", target, text, sha256: hashText(text), doc };
+}

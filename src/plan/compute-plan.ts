@@ -1,0 +1,223 @@
+import type { ToolId } from "../config/types.js";
+import {
+  cloneJson,
+  deleteAtPath,
+  getAtPath,
+  isObject,
+  jsonEqual,
+  precedingKey,
+  setAtPath,
+} from "../targets/doc-path.js";
+import { applyFilePlan } from "../targets/edit.js";
+import { formatKeyPath, isSensitivePath, parseKeyPath } from "../targets/key-path.js";
+import type { ActualFile, JsonObject, KeyPath } from "../targets/types.js";
+import { hashValue } from "./hash.js";
+import type {
+  ActualState,
+  Change,
+  DesiredFile,
+  DesiredState,
+  FilePlan,
+  Ledger,
+  LedgerFile,
+  LedgerPath,
+  Plan,
+  PlanWarning,
+} from "./types.js";
+
+/**
+ * The plan: pure and synchronous, handed everything it needs (desired state, what is on disk,
+ * the ledger). Implements design.md "Ownership rules, precisely".
+ */
+export function computePlan(
+  desired: DesiredState,
+  actual: ActualState,
+  ledger: Ledger,
+  tools: readonly ToolId[],
+): Plan {
+  const files: FilePlan[] = [];
+  const warnings: PlanWarning[] = desired.warnings.filter((w) => !w.tool || tools.includes(w.tool));
+  const ledgerOut: Record<string, LedgerFile | null> = {};
+  for (const d of desired.files) {
+    if (!tools.includes(d.target.tool)) continue;
+    const a = actual[d.target.id];
+    if (!a) throw new Error(`internal error: ${d.target.path} was not read before planning`);
+    const result = planFile(d, a, ledger.files[d.target.path]);
+    files.push(result.plan);
+    warnings.push(...result.warnings);
+    ledgerOut[d.target.path] = result.ledger;
+  }
+  return { tools: [...tools], files, warnings, ledger: ledgerOut };
+}
+
+interface FileResult {
+  plan: FilePlan;
+  warnings: PlanWarning[];
+  ledger: LedgerFile | null;
+}
+
+function planFile(d: DesiredFile, a: ActualFile, old: LedgerFile | undefined): FileResult {
+  const { target } = d;
+  const file = target.path;
+  const tool = target.tool;
+  const doc: JsonObject = a.kind === "present" ? a.doc : {};
+  const oldPaths = old?.paths ?? {};
+  const paths: Record<string, LedgerPath> = {};
+  const changes: Change[] = [];
+  const restores: Change[] = [];
+  const warnings: PlanWarning[] = [];
+  const warn = (code: PlanWarning["code"], message: string) =>
+    warnings.push({ code, tool, file, message });
+  const present = (p: KeyPath) => getAtPath(doc, p) !== undefined;
+
+  for (const check of d.checks) {
+    if (check.paths.some(present)) warn(check.code, check.message);
+  }
+
+  // Paths the binding wants.
+  const wanted = new Set<string>();
+  const createdContainers = new Set(old?.createdContainers ?? []);
+  for (const entry of d.entries) {
+    const key = formatKeyPath(entry.path);
+    const owned = oldPaths[key];
+    if (entry.onlyIfPresent && !owned && !entry.onlyIfPresent.some(present)) continue;
+    wanted.add(key);
+    const current = getAtPath(doc, entry.path);
+    const currentHash = hashValue(current);
+    const wantHash = hashValue(entry.value);
+    const prior: LedgerPath["prior"] =
+      owned?.prior ??
+      (current === undefined
+        ? { kind: "absent" }
+        : { kind: "value", value: current, after: precedingKey(doc, entry.path) });
+    if (currentHash === wantHash) {
+      // Nothing to change; a value already equal is owned from now on (prior = that value).
+      if (owned || current !== undefined) paths[key] = { sha256: wantHash, prior };
+      continue;
+    }
+    const drift = owned !== undefined && owned.sha256 !== currentHash;
+    const action =
+      current === undefined ? "create" : entry.value === undefined ? "delete" : "update";
+    changes.push({
+      tool,
+      file,
+      path: entry.path,
+      action,
+      before: current,
+      after: entry.value,
+      sensitive: entry.sensitive || isSensitivePath(entry.path),
+      reason: drift ? "drift" : entry.reason,
+    });
+    if (action === "create") {
+      for (let i = 1; i < entry.path.length; i++) {
+        const container = entry.path.slice(0, i);
+        if (!present(container)) createdContainers.add(formatKeyPath(container));
+      }
+    }
+    if (drift) {
+      warn(
+        "drift",
+        `${key} was changed by hand since neuradock wrote it; the plan sets it back to the value neuradock.yaml asks for`,
+      );
+    }
+    if (entry.warning) warn(entry.warning.code, entry.warning.message);
+    paths[key] = { sha256: wantHash, prior };
+  }
+
+  // Paths neuradock owned that the binding no longer wants: give back, or leave hand edits.
+  for (const [key, owned] of Object.entries(oldPaths)) {
+    if (wanted.has(key)) continue;
+    const path = parseKeyPath(key);
+    const current = getAtPath(doc, path);
+    const base = { tool, file, path, before: current, sensitive: isSensitivePath(path) };
+    if (hashValue(current) !== owned.sha256) {
+      warn(
+        "released-value-edited",
+        `${key} was changed by hand since neuradock wrote it; it is left as it is and no longer managed`,
+      );
+      continue;
+    }
+    if (owned.prior.kind === "absent") {
+      if (current !== undefined) {
+        changes.push({ ...base, action: "delete", after: undefined, reason: "release" });
+      }
+    } else if (current === undefined) {
+      restores.push({
+        ...base,
+        action: "create",
+        after: owned.prior.value,
+        reason: "restore",
+        insertAfter: owned.prior.after,
+      });
+    } else if (!jsonEqual(current, owned.prior.value)) {
+      changes.push({ ...base, action: "update", after: owned.prior.value, reason: "restore" });
+    }
+  }
+  changes.push(...orderRestores(restores));
+
+  // Simulate the result to find containers and files neuradock made that are now empty.
+  const result = cloneJson(doc);
+  for (const c of changes) {
+    if (c.after === undefined) deleteAtPath(result, c.path);
+    else setAtPath(result, c.path, c.after);
+  }
+  const removeContainers: KeyPath[] = [];
+  const keptContainers: string[] = [];
+  const byDepth = [...createdContainers].map(parseKeyPath).sort((x, y) => y.length - x.length);
+  for (const container of byDepth) {
+    const value = getAtPath(result, container);
+    if (value === undefined) continue;
+    if (isObject(value) && Object.keys(value).length === 0) {
+      removeContainers.push(container);
+      deleteAtPath(result, container);
+    } else {
+      keptContainers.unshift(formatKeyPath(container));
+    }
+  }
+  const createdFile =
+    (old?.createdFile ?? false) ||
+    (a.kind === "absent" && changes.some((c) => c.action === "create"));
+
+  const plan: FilePlan = {
+    tool,
+    target: target.id,
+    file,
+    format: target.format,
+    credential: target.credential,
+    basis: a.kind === "present" ? a.sha256 : null,
+    changes,
+    removeContainers,
+    deleteFile: false,
+  };
+  if (createdFile && a.kind === "present" && Object.keys(result).length === 0) {
+    // Only when nothing else (not even a comment) would be left in the file.
+    const text = applyFilePlan(a.text, plan);
+    plan.deleteFile = text === null || text.trim() === "" || text.trim() === "{}";
+  }
+
+  const ledger: LedgerFile | null =
+    Object.keys(paths).length === 0
+      ? null
+      : { tool, createdFile, createdContainers: keptContainers, paths };
+  return { plan, warnings, ledger };
+}
+
+/** A restored key that goes after another restored key must come second. */
+function orderRestores(restores: Change[]): Change[] {
+  const out: Change[] = [];
+  const pending = [...restores];
+  while (pending.length > 0) {
+    const i = pending.findIndex(
+      (c) =>
+        !pending.some(
+          (o) =>
+            o !== c &&
+            o.path.length === c.path.length &&
+            o.path.slice(0, -1).join("\0") === c.path.slice(0, -1).join("\0") &&
+            o.path[o.path.length - 1] === c.insertAfter,
+        ),
+    );
+    out.push(...pending.splice(Math.max(i, 0), 1));
+  }
+  return out;
+}

@@ -1,0 +1,71 @@
+import type { ToolId } from "../config/types.js";
+import type { Action, Plan, PlanWarning } from "../plan/types.js";
+import { redactValue } from "../secret.js";
+import { formatKeyPath, isSensitivePath } from "../targets/key-path.js";
+import type { JsonValue } from "../targets/types.js";
+
+/** The public plan JSON (design.md): what `plan --json` prints and the human renderer reads. */
+export interface PlanJson {
+  format_version: "1";
+  changes: PlanJsonChange[];
+  summary: Record<Action, number>;
+  basis: Record<string, string | null>;
+  warnings: PlanJsonWarning[];
+}
+
+export interface PlanJsonChange {
+  tool: ToolId;
+  file: string;
+  path: string;
+  action: Action;
+  /** null when the path is absent on that side. */
+  before: JsonValue;
+  after: JsonValue;
+  sensitive: boolean;
+}
+
+export interface PlanJsonWarning {
+  code: PlanWarning["code"];
+  tool: ToolId | null;
+  file: string | null;
+  message: string;
+}
+
+export interface RenderJsonOptions {
+  showSecrets: boolean;
+}
+
+export function renderPlanJson(plan: Plan, opts: RenderJsonOptions): PlanJson {
+  const changes: PlanJsonChange[] = [];
+  const summary: Record<Action, number> = { create: 0, update: 0, delete: 0 };
+  const basis: Record<string, string | null> = {};
+  for (const file of plan.files) {
+    basis[file.file] = file.basis;
+    for (const c of file.changes) {
+      const sensitive = c.sensitive || isSensitivePath(c.path);
+      const show = (v: JsonValue | undefined): JsonValue =>
+        v === undefined ? null : sensitive && !opts.showSecrets ? redact(v) : v;
+      summary[c.action]++;
+      changes.push({
+        tool: c.tool,
+        file: c.file,
+        path: formatKeyPath(c.path),
+        action: c.action,
+        before: show(c.before),
+        after: show(c.after),
+        sensitive,
+      });
+    }
+  }
+  const warnings = plan.warnings.map((w) => ({
+    code: w.code,
+    tool: w.tool ?? null,
+    file: w.file ?? null,
+    message: w.message,
+  }));
+  return { format_version: "1", changes, summary, basis, warnings };
+}
+
+function redact(value: JsonValue): string {
+  return typeof value === "string" ? redactValue(value) : "(sensitive value)";
+}

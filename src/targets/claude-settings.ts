@@ -1,0 +1,77 @@
+import type { DesiredCheck, DesiredEntry } from "../plan/types.js";
+import type { TargetAdapter } from "./adapter.js";
+import { trimUrl } from "./adapter.js";
+import { parseJsonTarget, requireStringMap } from "./json-file.js";
+import { isSensitivePath } from "./key-path.js";
+
+const FIXED = ["ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL", "ANTHROPIC_MODEL"];
+
+/** Claude Code's settings.json: credentials and endpoint live in `env` (targets.md). */
+export const claudeSettingsAdapter: TargetAdapter = {
+  id: "claude-settings",
+
+  parse(file, text) {
+    const { doc, tree } = parseJsonTarget(file, text);
+    requireStringMap(file, text, tree, ["env"]);
+    return doc;
+  },
+
+  desired({ binding, token }) {
+    const url = trimUrl(binding.nodeUrl).replace(/\/v1$/, "");
+    const entries: DesiredEntry[] = [
+      {
+        path: ["env", "ANTHROPIC_AUTH_TOKEN"],
+        value: token.key.secret.reveal(),
+        sensitive: true,
+        reason: "bind",
+      },
+      { path: ["env", "ANTHROPIC_BASE_URL"], value: url, sensitive: false, reason: "bind" },
+    ];
+    if (binding.model !== undefined) {
+      entries.push({
+        path: ["env", "ANTHROPIC_MODEL"],
+        value: binding.model,
+        sensitive: false,
+        reason: "bind",
+      });
+    }
+    for (const [name, value] of Object.entries(binding.env)) {
+      // The binding's own keys win over an `env:` entry of the same name.
+      if (FIXED.includes(name)) continue;
+      const path = ["env", name];
+      entries.push({ path, value, sensitive: isSensitivePath(path), reason: "bind" });
+    }
+    const checks: DesiredCheck[] = [];
+    const guards = [
+      {
+        path: ["env", "ANTHROPIC_API_KEY"],
+        what: "env.ANTHROPIC_API_KEY",
+        how: "as x-api-key",
+      },
+      { path: ["apiKeyHelper"], what: "apiKeyHelper", how: "(the key the helper prints)" },
+    ];
+    for (const g of guards) {
+      // An `env:` entry the user asked for explicitly is theirs to send.
+      if (entries.some((e) => e.path.join(".") === g.path.join("."))) continue;
+      if (binding.keepOtherCredentials) {
+        checks.push({
+          paths: [g.path],
+          code: "other-credentials-kept",
+          message: `keep_other_credentials is set: ${g.what} stays in settings.json, so Claude Code WILL send that credential ${g.how} to ${url} along with the bound token`,
+        });
+      } else {
+        entries.push({
+          path: g.path,
+          value: undefined,
+          sensitive: true,
+          reason: "takeover",
+          warning: {
+            code: "leak-guard",
+            message: `settings.json has ${g.what}: with it Claude Code would also send that credential ${g.how} to ${url}; it is removed while Claude Code is bound and put back when the binding is removed`,
+          },
+        });
+      }
+    }
+    return { entries, checks };
+  },
+};

@@ -1,0 +1,44 @@
+import type { Account } from "../config/types.js";
+import type { DesiredEntry } from "../plan/types.js";
+import type { TargetAdapter } from "./adapter.js";
+import { trimUrl } from "./adapter.js";
+import { parseTomlTarget } from "./toml-file.js";
+
+const DISPLAY_NAMES: Record<string, string> = {
+  anyrouter: "AnyRouter",
+  agentrouter: "AgentRouter",
+};
+
+/** The `[model_providers.<id>]` id: stable per account, since Codex ties history to it. */
+export function codexProviderId(account: Pick<Account, "id" | "provider">): string {
+  return account.provider === "newapi" ? account.id : account.provider;
+}
+
+/** Codex's config.toml: which provider to use and how to reach it. */
+export const codexConfigAdapter: TargetAdapter = {
+  id: "codex-config",
+
+  parse(file, text) {
+    return parseTomlTarget(file, text);
+  },
+
+  desired({ binding, account }) {
+    const id = codexProviderId(account);
+    const table = ["model_providers", id];
+    const plain = (path: string[], value: string | boolean): DesiredEntry => ({
+      path,
+      value,
+      sensitive: false,
+      reason: "bind",
+    });
+    const entries: DesiredEntry[] = [plain(["model_provider"], id)];
+    if (binding.model !== undefined) entries.push(plain(["model"], binding.model));
+    entries.push(
+      plain([...table, "name"], DISPLAY_NAMES[id] ?? id),
+      plain([...table, "base_url"], `${trimUrl(binding.nodeUrl).replace(/\/v1$/, "")}/v1`),
+      plain([...table, "wire_api"], "responses"),
+      plain([...table, "requires_openai_auth"], true),
+    );
+    return { entries, checks: [] };
+  },
+};

@@ -1,0 +1,69 @@
+import type { JsonObject, JsonValue, KeyPath } from "./types.js";
+
+export function isObject(value: JsonValue | undefined): value is JsonObject {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** The value at a path of a parsed document; undefined when absent. */
+export function getAtPath(doc: JsonObject, path: KeyPath): JsonValue | undefined {
+  let cur: JsonValue | undefined = doc;
+  for (const seg of path) {
+    if (!isObject(cur) || !Object.hasOwn(cur, seg)) return undefined;
+    cur = cur[seg];
+  }
+  return cur;
+}
+
+/** Set a value, creating objects on the way (replacing non-objects in the way). */
+export function setAtPath(doc: JsonObject, path: KeyPath, value: JsonValue): void {
+  let cur = doc;
+  for (const seg of path.slice(0, -1)) {
+    const next = cur[seg];
+    if (!isObject(next)) cur[seg] = {};
+    cur = cur[seg] as JsonObject;
+  }
+  cur[path[path.length - 1] as string] = value;
+}
+
+export function deleteAtPath(doc: JsonObject, path: KeyPath): void {
+  const parent = path.length > 1 ? getAtPath(doc, path.slice(0, -1)) : doc;
+  if (isObject(parent)) delete parent[path[path.length - 1] as string];
+}
+
+/** The key just before the last segment of `path` in its parent: null when it is first. */
+export function precedingKey(doc: JsonObject, path: KeyPath): string | null {
+  const parent = path.length > 1 ? getAtPath(doc, path.slice(0, -1)) : doc;
+  if (!isObject(parent)) return null;
+  const keys = Object.keys(parent);
+  const i = keys.indexOf(path[path.length - 1] as string);
+  return i > 0 ? (keys[i - 1] as string) : null;
+}
+
+/** Deep copy of plain JSON data. */
+export function cloneJson<T extends JsonValue>(value: T): T {
+  return structuredClone(value);
+}
+
+/** Structural equality of JSON values (object key order ignored). */
+export function jsonEqual(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined || a === null || b === null) return false;
+  if (typeof a !== "object" || typeof b !== "object") return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((v, i) => jsonEqual(v, b[i]));
+  }
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => Object.hasOwn(b, k) && jsonEqual(a[k], b[k]));
+}
+
+/** JSON with object keys sorted, so equal values always give the same text (and hash). */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v === null || typeof v !== "object" || Array.isArray(v)) return v;
+    const sorted: Record<string, unknown> = {};
+    for (const k of Object.keys(v as object).sort()) sorted[k] = (v as Record<string, unknown>)[k];
+    return sorted;
+  });
+}

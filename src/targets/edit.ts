@@ -1,0 +1,11 @@
+import type { FilePlan } from "../plan/types.js";
+import { applyJsonPlan } from "./json-file.js";
+import { applyTomlPlan } from "./toml-file.js";
+
+/**
+ * The new text of a file after its plan, editing in place so that every byte neuradock does
+ * not own stays as it was. null = delete the file. Pure: the caller reads and writes.
+ */
+export function applyFilePlan(text: string | null, plan: FilePlan): string | null {
+  return plan.format === "json" ? applyJsonPlan(text, plan) : applyTomlPlan(text, plan);
+}
