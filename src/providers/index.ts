@@ -2,6 +2,12 @@ export { isMaskedKey, keyHintOf, toApiKey } from "./api-key.js";
 export { DEFAULT_HTTP_OPTIONS, readHttpOptionsFromEnv } from "./http.js";
 export { findNearestName } from "./nearest.js";
 export { PROVIDER_PRESETS, type ProviderPreset } from "./presets.js";
+export {
+  readCachedTokens,
+  TOKEN_CACHE_TTL_MS,
+  tokenCacheDir,
+  writeCachedTokens,
+} from "./token-cache.js";
 export { mapTokenStatus, QUOTA_PER_USD, toTokenInfo } from "./token-list.js";
 export {
   type ClosableTokenSource,

@@ -1,0 +1,220 @@
+import { createColors } from "picocolors";
+import { loadConfig } from "../config/index.js";
+import type { Account } from "../config/types.js";
+import { UsageError } from "../errors.js";
+import {
+  combineErrors,
+  createTokenSource,
+  findNearestName,
+  PROVIDER_PRESETS,
+  readCachedTokens,
+  readHttpOptionsFromEnv,
+  tokenCacheDir,
+  writeCachedTokens,
+} from "../providers/index.js";
+import type { AccountTokens, TokenInfo, TokenStatus } from "../providers/types.js";
+import type { Io } from "./io.js";
+
+export interface TokensOptions {
+  config?: string;
+  account?: string;
+  json?: boolean;
+  refresh?: boolean;
+}
+
+/**
+ * The token table of every account (or one): cached for an hour under the state dir, fetched
+ * concurrently otherwise. Accounts that could be read are shown even when others fail.
+ */
+export async function runTokens(opts: TokensOptions, io: Io): Promise<number> {
+  const config = await loadConfig({
+    ...(opts.config ? { configPath: opts.config } : {}),
+    cwd: io.cwd,
+    env: io.env,
+  });
+  const all = Object.values(config.accounts);
+  const accounts = opts.account ? [pickAccount(opts.account, all, config.file)] : all;
+
+  const cacheDir = tokenCacheDir(io.env);
+  const listings = new Map<string, AccountTokens>();
+  const cached = new Set<string>();
+  if (!opts.refresh) {
+    for (const account of accounts) {
+      const hit = await readCachedTokens(cacheDir, account);
+      if (hit) {
+        listings.set(account.id, hit);
+        cached.add(account.id);
+      }
+    }
+  }
+
+  const toFetch = accounts.filter((a) => !listings.has(a.id));
+  const errors: unknown[] = [];
+  if (toFetch.length > 0) {
+    const progress = startProgress(io, toFetch.length);
+    const source = createTokenSource(readHttpOptionsFromEnv(io.env));
+    try {
+      const settled = await Promise.allSettled(
+        toFetch.map(async (account) => {
+          try {
+            const listing = await source.listTokens(account);
+            listings.set(account.id, listing);
+            // The cache is a convenience: failing to write it must not fail the command.
+            await writeCachedTokens(cacheDir, account, listing).catch(() => undefined);
+          } finally {
+            progress.tick();
+          }
+        }),
+      );
+      for (const s of settled) if (s.status === "rejected") errors.push(s.reason);
+    } finally {
+      progress.stop();
+      await source.close();
+    }
+  }
+
+  const shown = accounts.flatMap((a) => {
+    const listing = listings.get(a.id);
+    return listing ? [listing] : [];
+  });
+  if (opts.json) {
+    io.stdout.write(`${JSON.stringify(renderTokensJson(shown), null, 2)}\n`);
+  } else if (accounts.length === 0) {
+    io.stdout.write(`No accounts in ${config.file}.\n`);
+  } else {
+    io.stdout.write(renderTokensTable(shown, accounts, cached, io.color));
+  }
+  if (errors.length > 0) throw combineErrors(errors);
+  return 0;
+}
+
+function pickAccount(name: string, accounts: Account[], file: string): Account {
+  const found = accounts.find((a) => a.id === name);
+  if (found) return found;
+  const ids = accounts.map((a) => a.id);
+  const nearest = findNearestName(name, ids);
+  throw new UsageError(
+    `unknown account '${name}'${nearest ? ` (did you mean '${nearest}'?)` : ""}; ${
+      ids.length > 0 ? `accounts in ${file}: ${ids.join(", ")}` : `${file} has no accounts`
+    }`,
+  );
+}
+
+/** The `tokens --json` contract of design.md. */
+export function renderTokensJson(listings: AccountTokens[]) {
+  return {
+    accounts: listings.map((l) => ({
+      account: l.account,
+      provider: l.provider,
+      fetched_at: l.fetchedAt,
+      tokens: l.tokens.map((t) => ({
+        id: t.id,
+        name: t.name,
+        status: t.status,
+        balance_usd: t.balanceUsd,
+        unlimited: t.unlimited,
+        used_usd: t.usedUsd,
+        expires: t.expires,
+        model_limits: t.modelLimits,
+        group: t.group,
+        key_hint: t.keyHint,
+      })),
+    })),
+  };
+}
+
+function renderTokensTable(
+  listings: AccountTokens[],
+  accounts: Account[],
+  cached: Set<string>,
+  color: boolean,
+  now: Date = new Date(),
+): string {
+  const c = createColors(color);
+  const statusColor: Record<TokenStatus, (s: string) => string> = {
+    enabled: c.green,
+    disabled: c.yellow,
+    expired: c.red,
+    exhausted: c.red,
+    unknown: c.dim,
+  };
+  const byId = new Map(listings.map((l) => [l.account, l]));
+  const blocks: string[] = [];
+  for (const account of accounts) {
+    const listing = byId.get(account.id);
+    if (!listing) continue;
+    const age = describeAge(listing.fetchedAt, now);
+    const how = cached.has(account.id) ? `cached, fetched ${age}` : `fetched ${age}`;
+    const head = `${c.bold(account.id)} ${c.dim(`(${PROVIDER_PRESETS[account.provider].label}, user ${account.userId}) · ${how}`)}`;
+    if (listing.tokens.length === 0) {
+      blocks.push(`${head}\n  (no tokens)\n`);
+      continue;
+    }
+    const header = ["ID", "NAME", "BALANCE", "USED", "STATUS", "LIMITS", "EXPIRES", "KEY"];
+    const rows = listing.tokens.map((t) => tokenRow(t));
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+    const line = (cells: string[], paint?: (cell: string, i: number) => string) =>
+      `  ${cells
+        .map((cell, i) => {
+          const padded = i === cells.length - 1 ? cell : cell.padEnd(widths[i]!);
+          return paint ? paint(padded, i) : padded;
+        })
+        .join("  ")}`;
+    const out = [head, c.dim(line(header))];
+    listing.tokens.forEach((t, n) => {
+      out.push(line(rows[n]!, (cell, i) => (i === 4 ? statusColor[t.status](cell) : cell)));
+    });
+    blocks.push(`${out.join("\n")}\n`);
+  }
+  return blocks.join("\n");
+}
+
+function tokenRow(t: TokenInfo): string[] {
+  return [
+    String(t.id),
+    t.name || "(unnamed)",
+    t.unlimited ? "unlimited" : formatUsd(t.balanceUsd ?? 0),
+    formatUsd(t.usedUsd),
+    t.status,
+    t.modelLimits.length > 0 ? t.modelLimits.join(",") : "all models",
+    t.expires ? t.expires.slice(0, 10) : "never",
+    t.keyHint,
+  ];
+}
+
+function formatUsd(usd: number): string {
+  return `$${usd.toFixed(2)}`;
+}
+
+function describeAge(iso: string, now: Date): string {
+  const seconds = Math.max(0, Math.round((now.getTime() - Date.parse(iso)) / 1000));
+  if (seconds < 60) return "just now";
+  const minutes = Math.round(seconds / 60);
+  return minutes < 60 ? `${minutes} min ago` : `${Math.round(minutes / 60)} h ago`;
+}
+
+const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+/** A one-line spinner on stderr, only on a terminal, so pipes and --json stay clean. */
+function startProgress(io: Io, total: number): { tick(): void; stop(): void } {
+  const tty = Boolean((io.stderr as { isTTY?: boolean }).isTTY);
+  if (!tty) return { tick() {}, stop() {} };
+  let done = 0;
+  let frame = 0;
+  const draw = () => {
+    io.stderr.write(
+      `\r\x1b[K${FRAMES[frame++ % FRAMES.length]} fetching tokens (${done}/${total} accounts)`,
+    );
+  };
+  draw();
+  const timer = setInterval(draw, 80);
+  return {
+    tick() {
+      done++;
+    },
+    stop() {
+      clearInterval(timer);
+      io.stderr.write("\r\x1b[K");
+    },
+  };
+}

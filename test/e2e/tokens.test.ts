@@ -1,0 +1,232 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import {
+  DEMO_USERS,
+  demoConfigYaml,
+  demoEnv,
+  demoSecrets,
+  type FakeGateway,
+  type FakeGatewayOptions,
+  startFakeGateway,
+} from "../support/fake-gateway/index.js";
+
+const CLI = resolve("dist/cli.js");
+const WAF = { acw_tc: "waf-tc-e2e-0123456789", acw_sc__v2: "waf-v2-e2e-0123456789" };
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+let home: string;
+let gw: FakeGateway | undefined;
+const transcript: string[] = [];
+
+/** Runs the built CLI asynchronously (the in-process gateway must keep answering). */
+function runCli(args: string[], extraEnv: Record<string, string> = {}): Promise<Run> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: home,
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: home,
+        NEURADOCK_STATE_DIR: join(home, "state"),
+        NO_COLOR: "1",
+        NEURADOCK_HTTP_BACKOFF_MS: "10",
+        ...demoEnv(),
+        ...extraEnv,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", fail);
+    child.on("close", (code) => {
+      transcript.push(stdout, stderr);
+      done({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}
+
+async function startWith(opts: Partial<FakeGatewayOptions> = {}): Promise<string> {
+  gw = await startFakeGateway({ users: structuredClone(DEMO_USERS), ...opts });
+  const file = join(home, "neuradock.yaml");
+  await writeFile(file, demoConfigYaml(gw.url));
+  return file;
+}
+
+beforeAll(() => {
+  if (!existsSync(CLI)) throw new Error("dist/cli.js is missing: build with `npx tsup` first");
+});
+
+beforeEach(async () => {
+  home = await mkdtemp(join(tmpdir(), "neuradock-tokens-"));
+});
+
+afterEach(async () => {
+  await gw?.close();
+  gw = undefined;
+  await rm(home, { recursive: true, force: true });
+});
+
+describe("neuradock tokens", () => {
+  it("prints the --json contract for every account", async () => {
+    const file = await startWith();
+    const r = await runCli(["tokens", "--json", "-c", file]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.accounts.map((a: { account: string }) => a.account)).toEqual([
+      "personal",
+      "work",
+      "relay",
+    ]);
+    const personal = out.accounts[0];
+    expect(personal.provider).toBe("newapi");
+    expect(personal.fetched_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    const claude = personal.tokens.find((t: { id: number }) => t.id === 11);
+    expect(claude).toEqual({
+      id: 11,
+      name: "claude",
+      status: "enabled",
+      balance_usd: 5,
+      unlimited: false,
+      used_usd: 0.25,
+      expires: null,
+      model_limits: [],
+      group: "default",
+      key_hint: "sk-AbCd…1111",
+    });
+    const codex = personal.tokens.find((t: { id: number }) => t.id === 12);
+    expect(codex.balance_usd).toBeNull();
+    expect(codex.unlimited).toBe(true);
+    expect(codex.model_limits).toEqual(["gpt-5", "gpt-5-codex"]);
+    const old = personal.tokens.find((t: { id: number }) => t.id === 13);
+    expect(old.status).toBe("disabled");
+    expect(old.expires).toBe("2025-01-01T00:00:00Z");
+  });
+
+  it("shows one account when named, and suggests the nearest for a typo", async () => {
+    const file = await startWith();
+    const one = await runCli(["tokens", "work", "--json", "-c", file]);
+    expect(one.code).toBe(0);
+    expect(JSON.parse(one.stdout).accounts.map((a: { account: string }) => a.account)).toEqual([
+      "work",
+    ]);
+    const typo = await runCli(["tokens", "persnal", "-c", file]);
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toMatch(/unknown account 'persnal'.*did you mean 'personal'/);
+  });
+
+  it("prints a table with balance, status, limits, expiry, key hint and age", async () => {
+    const file = await startWith();
+    const r = await runCli(["tokens", "-c", file]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/personal .*fetched just now/);
+    expect(r.stdout).toMatch(
+      /11\s+claude\s+\$5\.00\s+\$0\.25\s+enabled\s+all models\s+never\s+sk-AbCd…1111/,
+    );
+    expect(r.stdout).toMatch(/12\s+codex\s+unlimited\s+\$2\.00\s+enabled\s+gpt-5,gpt-5-codex/);
+    expect(r.stdout).toMatch(/13\s+old\s+\$0\.00\s+\$0\.00\s+disabled\s+all models\s+2025-01-01/);
+    expect(r.stdout).not.toContain("\x1b[");
+    expect(r.stderr).toBe("");
+  });
+
+  it("caches metadata for an hour in 0600 files, without keys; --refresh bypasses it", async () => {
+    const file = await startWith();
+    expect((await runCli(["tokens", "--json", "-c", file])).code).toBe(0);
+    const first = gw!.state.log.length;
+    expect(first).toBeGreaterThanOrEqual(3);
+
+    const again = await runCli(["tokens", "--json", "-c", file]);
+    expect(again.code).toBe(0);
+    expect(gw!.state.log.length).toBe(first);
+    expect(JSON.parse(again.stdout).accounts).toHaveLength(3);
+    const human = await runCli(["tokens", "-c", file]);
+    expect(human.stdout).toMatch(/cached, fetched just now/);
+
+    const cacheDir = join(home, "state", "cache");
+    expect((await stat(cacheDir)).mode & 0o777).toBe(0o700);
+    const files = await readdir(cacheDir);
+    expect(files.sort()).toEqual(["tokens-personal.json", "tokens-relay.json", "tokens-work.json"]);
+    for (const f of files) {
+      expect((await stat(join(cacheDir, f))).mode & 0o777).toBe(0o600);
+      const text = await readFile(join(cacheDir, f), "utf8");
+      for (const s of demoSecrets()) expect(text).not.toContain(s);
+    }
+
+    expect((await runCli(["tokens", "--json", "--refresh", "-c", file])).code).toBe(0);
+    expect(gw!.state.log.length).toBe(first * 2);
+  });
+
+  it("ignores the cache when the account points elsewhere", async () => {
+    const file = await startWith();
+    await runCli(["tokens", "--json", "-c", file]);
+    await writeFile(file, demoConfigYaml(gw!.url).replace("user_id: 1001", "user_id: 1002"));
+    const r = await runCli(["tokens", "personal", "--json", "-c", file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/account 'personal'.*401/);
+  });
+
+  it("never reveals keys: masked listings stay masked and nothing is POSTed", async () => {
+    const file = await startWith({ maskKeys: true });
+    const r = await runCli(["tokens", "--json", "-c", file]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).accounts[0].tokens[0].key_hint).toMatch(/^sk-\w{4}…\w{4}$/);
+    expect(gw!.state.log.some((e) => e.method === "POST")).toBe(false);
+  });
+
+  it("shows the accounts it could read and fails naming the one it could not", async () => {
+    const file = await startWith();
+    const r = await runCli(["tokens", "--json", "-c", file], {
+      DEMO_WORK_ACCESS_TOKEN: "revoked-access-token-value",
+    });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).accounts.map((a: { account: string }) => a.account)).toEqual([
+      "personal",
+      "relay",
+    ]);
+    expect(r.stderr).toMatch(/account 'work'.*401.*access_token/);
+    expect(r.stderr).not.toContain("revoked-access-token-value");
+  });
+
+  it("explains a WAF challenge page", async () => {
+    const file = await startWith({ waf: WAF });
+    const r = await runCli(["tokens", "personal", "-c", file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/WAF/);
+    expect(r.stderr).toContain("cookies:");
+  });
+
+  it("times out a hanging relay per NEURADOCK_HTTP_TIMEOUT_MS", async () => {
+    const file = await startWith({ faults: [{ kind: "hang", times: 3 }] });
+    const started = Date.now();
+    const r = await runCli(["tokens", "personal", "-c", file], {
+      NEURADOCK_HTTP_TIMEOUT_MS: "300",
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/timed out.*3 attempts/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it("fetches all accounts concurrently", async () => {
+    const file = await startWith({ latencyMs: 300 });
+    const r = await runCli(["tokens", "--json", "-c", file]);
+    expect(r.code).toBe(0);
+    expect(gw!.state.maxInFlight).toBeGreaterThanOrEqual(3);
+  });
+});
+
+afterAll(() => {
+  // Every byte the CLI printed in this file, scanned for every secret of the fake gateway.
+  const all = transcript.join("\n");
+  expect(all.length).toBeGreaterThan(0);
+  for (const s of [...demoSecrets(), ...Object.values(WAF)]) expect(all).not.toContain(s);
+});
