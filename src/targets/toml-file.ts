@@ -16,7 +16,8 @@ export function parseTomlTarget(file: string, text: string): JsonObject {
     const lines = String(e.message ?? err)
       .split(/\r?\n/)
       .filter((l) => l.trim() !== "");
-    const reason = lines[lines.length - 1] ?? "invalid TOML";
+    // …and the reason itself may quote the offending value (`Invalid integer "sk-…"`).
+    const reason = (lines[lines.length - 1] ?? "invalid TOML").replace(/"[^"]{4,}"/g, '"…"');
     if (typeof e.line === "number" && typeof e.column === "number") {
       throw targetErrorAt(file, e.line, e.column + 1, `invalid TOML: ${reason}`);
     }

@@ -1,0 +1,148 @@
+import { describe, expect, it } from "vitest";
+import { createMemorySystem } from "../../../src/system/index.js";
+import {
+  AUTH,
+  KEY_A,
+  makeBinding,
+  makeConfig,
+  makeToken,
+  planOnly,
+  runCycle,
+  SETTINGS,
+} from "./support.js";
+
+const USER_KEY = "sk-ant-api03-usersOwnKeyZZZZ9999";
+const settings = `{
+  "apiKeyHelper": "~/bin/print-key.sh",
+  "env": {
+    "FIRST": "1",
+    "ANTHROPIC_API_KEY": "${USER_KEY}",
+    "LAST": "2"
+  },
+  "model": "opus"
+}
+`;
+const claude = (extra = {}) => makeConfig({ "claude-code": makeBinding("claude-code", extra) });
+const token = { "claude-code": makeToken(KEY_A) };
+
+describe("Claude Code leak guards", () => {
+  it("takes over env.ANTHROPIC_API_KEY and apiKeyHelper while bound, with warnings", async () => {
+    const system = createMemorySystem({ [SETTINGS]: settings });
+    const plan = await planOnly(system, claude(), token);
+    const changes = plan.files[0]!.changes;
+    const deletes = changes.filter((c) => c.action === "delete");
+    expect(deletes.map((c) => [c.path.join("."), c.reason, c.sensitive])).toEqual([
+      ["env.ANTHROPIC_API_KEY", "takeover", true],
+      ["apiKeyHelper", "takeover", true],
+    ]);
+    const guards = plan.warnings.filter((w) => w.code === "leak-guard");
+    expect(guards).toHaveLength(2);
+    expect(guards[0]!.message).toContain("x-api-key");
+    expect(guards[0]!.message).toContain("https://anyrouter.top");
+    // The warning explains, it never quotes the credential.
+    expect(JSON.stringify(plan.warnings)).not.toContain(USER_KEY);
+  });
+
+  it("puts both back where they were when the binding goes", async () => {
+    const system = createMemorySystem({ [SETTINGS]: settings });
+    const bound = await runCycle(system, claude(), token);
+    const doc = JSON.parse((await system.readFile(SETTINGS)) as string);
+    expect(doc).not.toHaveProperty("apiKeyHelper");
+    expect(doc.env).not.toHaveProperty("ANTHROPIC_API_KEY");
+    const released = await runCycle(system, makeConfig({}), {}, bound.ledger);
+    expect(released.plan.files[0]!.changes.filter((c) => c.reason === "restore")).toHaveLength(2);
+    expect(await system.readFile(SETTINGS)).toBe(settings);
+  });
+
+  it("a credential added back by hand while bound is taken over again and reported", async () => {
+    const system = createMemorySystem({ [SETTINGS]: settings });
+    const bound = await runCycle(system, claude(), token);
+    const text = (await system.readFile(SETTINGS)) as string;
+    await system.writeFileAtomic(
+      SETTINGS,
+      text.replace(
+        '"LAST": "2"',
+        '"LAST": "2",\n    "ANTHROPIC_API_KEY": "sk-new-one-0000000000000"',
+      ),
+    );
+    const again = await planOnly(system, claude(), token, bound.ledger);
+    const change = again.files[0]!.changes.find(
+      (c) => c.path.join(".") === "env.ANTHROPIC_API_KEY",
+    );
+    expect(change).toMatchObject({ action: "delete", reason: "drift" });
+    expect(again.warnings.map((w) => w.code)).toEqual(
+      expect.arrayContaining(["drift", "leak-guard"]),
+    );
+  });
+
+  it("keep_other_credentials: no takeover, a loud warning instead", async () => {
+    const system = createMemorySystem({ [SETTINGS]: settings });
+    const plan = await planOnly(system, claude({ keepOtherCredentials: true }), token);
+    expect(plan.files[0]!.changes.some((c) => c.action === "delete")).toBe(false);
+    const kept = plan.warnings.filter((w) => w.code === "other-credentials-kept");
+    expect(kept.map((w) => w.message.includes("WILL send"))).toEqual([true, true]);
+  });
+
+  it("no warning when there is no other credential", async () => {
+    const system = createMemorySystem({ [SETTINGS]: '{\n  "model": "opus"\n}\n' });
+    const plan = await planOnly(system, claude(), token);
+    expect(plan.warnings).toEqual([]);
+    expect(plan.files[0]!.changes.map((c) => c.action)).toEqual(["create", "create"]);
+  });
+
+  it("an env: entry with the same name as a fixed key does not override it", async () => {
+    const system = createMemorySystem({});
+    const plan = await planOnly(
+      system,
+      claude({ env: { ANTHROPIC_AUTH_TOKEN: "nope", MY_SECRET: "s3cr3t-value-123456" } }),
+      token,
+    );
+    const byPath = new Map(plan.files[0]!.changes.map((c) => [c.path.join("."), c]));
+    expect(byPath.get("env.ANTHROPIC_AUTH_TOKEN")?.after).toBe(KEY_A);
+    expect(byPath.get("env.MY_SECRET")?.sensitive).toBe(true);
+  });
+});
+
+describe("Codex ChatGPT login guard", () => {
+  const chatgpt = `{\n  "auth_mode": "chatgpt",\n  "tokens": {\n    "access_token": "eyJ.fake"\n  }\n}\n`;
+  const codex = (extra = {}) => makeConfig({ codex: makeBinding("codex", extra) });
+  const codexToken = { codex: makeToken(KEY_A) };
+
+  it("owns auth_mode = apikey while bound and keeps the tokens", async () => {
+    const system = createMemorySystem({ [AUTH]: chatgpt });
+    const bound = await runCycle(system, codex(), codexToken);
+    const doc = JSON.parse((await system.readFile(AUTH)) as string);
+    expect(doc).toEqual({
+      auth_mode: "apikey",
+      tokens: { access_token: "eyJ.fake" },
+      OPENAI_API_KEY: KEY_A,
+    });
+    expect(bound.plan.warnings.map((w) => w.code)).toContain("leak-guard");
+    await runCycle(system, makeConfig({}), {}, bound.ledger);
+    expect(await system.readFile(AUTH)).toBe(chatgpt);
+  });
+
+  it("does not add auth_mode to a plain auth.json", async () => {
+    const system = createMemorySystem({ [AUTH]: '{\n  "OPENAI_API_KEY": null\n}\n' });
+    const plan = await planOnly(system, codex(), codexToken);
+    const auth = plan.files.find((f) => f.file === AUTH)!;
+    expect(auth.changes.map((c) => c.path.join("."))).toEqual(["OPENAI_API_KEY"]);
+    expect(plan.warnings).toEqual([]);
+  });
+
+  it("keep_other_credentials leaves auth_mode and warns", async () => {
+    const system = createMemorySystem({ [AUTH]: chatgpt });
+    const plan = await planOnly(system, codex({ keepOtherCredentials: true }), codexToken);
+    const auth = plan.files.find((f) => f.file === AUTH)!;
+    expect(auth.changes.map((c) => c.path.join("."))).toEqual(["OPENAI_API_KEY"]);
+    expect(plan.warnings.map((w) => w.code)).toEqual(["other-credentials-kept"]);
+  });
+
+  it("a disabled token is reported", async () => {
+    const system = createMemorySystem({});
+    const plan = await planOnly(system, codex(), { codex: makeToken(KEY_A, "exhausted") });
+    expect(plan.warnings.map((w) => [w.code, w.message.includes("exhausted")])).toEqual([
+      ["token-status", true],
+    ]);
+  });
+});

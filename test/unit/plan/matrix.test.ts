@@ -1,0 +1,266 @@
+import { describe, expect, it } from "vitest";
+import { hashValue } from "../../../src/plan/hash.js";
+import { emptyLedger } from "../../../src/plan/ledger.js";
+import type { ChangeReason, Ledger, LedgerPath } from "../../../src/plan/types.js";
+import { createMemorySystem } from "../../../src/system/index.js";
+import { KEY_A, makeBinding, makeConfig, makeToken, planOnly, SETTINGS } from "./support.js";
+
+/**
+ * The planner matrix for one owned path (env.ANTHROPIC_BASE_URL), every combination of
+ * binding × what is on disk × what the ledger knows. D is the value neuradock.yaml wants,
+ * W the value neuradock last wrote (recorded as a hash), P the prior value, U a user value.
+ */
+const D = "https://anyrouter.top";
+const W = "https://old-node.example";
+const P = "https://users-own.example";
+const H = "https://hand-edited.example";
+
+type Binding = "present" | "removed";
+type Disk = "file absent" | "key absent" | "key equal" | "key different" | "hand edited";
+type LedgerState = "lacks path" | "has path, no prior" | "has path, prior value";
+
+interface Outcome {
+  action: "create" | "update" | "delete" | null;
+  reason?: ChangeReason;
+  after?: string;
+  warnings: string[];
+  /** The ledger entry for the path after the plan: its prior, or dropped. */
+  ledger: "dropped" | { prior: "absent" | string; wrote: string };
+}
+type Cell = Outcome | { impossible: string };
+
+/** The value on disk per state; what "equal" and "different" mean depends on the binding. */
+function diskValue(binding: Binding, disk: Disk, ledger: LedgerState): string | undefined {
+  switch (disk) {
+    case "file absent":
+    case "key absent":
+      return undefined;
+    case "key equal":
+      // Bound: already what the binding wants. Removed: what neuradock wrote (or, with no
+      // ledger entry, simply some value neuradock never wrote).
+      return binding === "present" ? D : ledger === "lacks path" ? P : W;
+    case "key different":
+      // Neuradock's previous value (e.g. the node changed), or a user value never written by us.
+      return ledger === "lacks path" ? P : W;
+    case "hand edited":
+      return H;
+  }
+}
+
+const IMPOSSIBLE_NO_WRITE = "no ledger entry: nothing was written, so nothing can be edited since";
+const IMPOSSIBLE_NO_DESIRED = "binding removed: there is no desired value to differ from";
+
+const MATRIX: Record<Binding, Record<LedgerState, Record<Disk, Cell>>> = {
+  present: {
+    "lacks path": {
+      "file absent": {
+        action: "create",
+        reason: "bind",
+        after: D,
+        warnings: [],
+        ledger: { prior: "absent", wrote: D },
+      },
+      "key absent": {
+        action: "create",
+        reason: "bind",
+        after: D,
+        warnings: [],
+        ledger: { prior: "absent", wrote: D },
+      },
+      "key equal": { action: null, warnings: [], ledger: { prior: D, wrote: D } },
+      "key different": {
+        action: "update",
+        reason: "bind",
+        after: D,
+        warnings: [],
+        ledger: { prior: P, wrote: D },
+      },
+      "hand edited": { impossible: IMPOSSIBLE_NO_WRITE },
+    },
+    "has path, no prior": {
+      "file absent": {
+        action: "create",
+        reason: "drift",
+        after: D,
+        warnings: ["drift"],
+        ledger: { prior: "absent", wrote: D },
+      },
+      "key absent": {
+        action: "create",
+        reason: "drift",
+        after: D,
+        warnings: ["drift"],
+        ledger: { prior: "absent", wrote: D },
+      },
+      "key equal": { action: null, warnings: [], ledger: { prior: "absent", wrote: D } },
+      "key different": {
+        action: "update",
+        reason: "bind",
+        after: D,
+        warnings: [],
+        ledger: { prior: "absent", wrote: D },
+      },
+      "hand edited": {
+        action: "update",
+        reason: "drift",
+        after: D,
+        warnings: ["drift"],
+        ledger: { prior: "absent", wrote: D },
+      },
+    },
+    "has path, prior value": {
+      "file absent": {
+        action: "create",
+        reason: "drift",
+        after: D,
+        warnings: ["drift"],
+        ledger: { prior: P, wrote: D },
+      },
+      "key absent": {
+        action: "create",
+        reason: "drift",
+        after: D,
+        warnings: ["drift"],
+        ledger: { prior: P, wrote: D },
+      },
+      "key equal": { action: null, warnings: [], ledger: { prior: P, wrote: D } },
+      "key different": {
+        action: "update",
+        reason: "bind",
+        after: D,
+        warnings: [],
+        ledger: { prior: P, wrote: D },
+      },
+      "hand edited": {
+        action: "update",
+        reason: "drift",
+        after: D,
+        warnings: ["drift"],
+        ledger: { prior: P, wrote: D },
+      },
+    },
+  },
+  removed: {
+    "lacks path": {
+      // A path never written by neuradock is never touched.
+      "file absent": { action: null, warnings: [], ledger: "dropped" },
+      "key absent": { action: null, warnings: [], ledger: "dropped" },
+      "key equal": { action: null, warnings: [], ledger: "dropped" },
+      "key different": { impossible: IMPOSSIBLE_NO_DESIRED },
+      "hand edited": { impossible: IMPOSSIBLE_NO_WRITE },
+    },
+    "has path, no prior": {
+      "file absent": { action: null, warnings: ["released-value-edited"], ledger: "dropped" },
+      "key absent": { action: null, warnings: ["released-value-edited"], ledger: "dropped" },
+      "key equal": { action: "delete", reason: "release", warnings: [], ledger: "dropped" },
+      "key different": { impossible: IMPOSSIBLE_NO_DESIRED },
+      "hand edited": { action: null, warnings: ["released-value-edited"], ledger: "dropped" },
+    },
+    "has path, prior value": {
+      "file absent": { action: null, warnings: ["released-value-edited"], ledger: "dropped" },
+      "key absent": { action: null, warnings: ["released-value-edited"], ledger: "dropped" },
+      "key equal": {
+        action: "update",
+        reason: "restore",
+        after: P,
+        warnings: [],
+        ledger: "dropped",
+      },
+      "key different": { impossible: IMPOSSIBLE_NO_DESIRED },
+      "hand edited": { action: null, warnings: ["released-value-edited"], ledger: "dropped" },
+    },
+  },
+};
+
+function settingsText(disk: Disk, value: string | undefined): string | undefined {
+  if (disk === "file absent") return undefined;
+  const env: Record<string, string> = { KEEP: "1" };
+  if (value !== undefined) env.ANTHROPIC_BASE_URL = value;
+  return `${JSON.stringify({ model: "opus", env }, null, 2)}\n`;
+}
+
+function ledgerFor(state: LedgerState): Ledger {
+  if (state === "lacks path") return emptyLedger();
+  const entry: LedgerPath = {
+    sha256: hashValue(W),
+    prior:
+      state === "has path, no prior"
+        ? { kind: "absent" }
+        : { kind: "value", value: P, after: "KEEP" },
+  };
+  return {
+    version: 1,
+    files: {
+      [SETTINGS]: {
+        tool: "claude-code",
+        createdFile: false,
+        createdContainers: [],
+        paths: { "env.ANTHROPIC_BASE_URL": entry },
+      },
+    },
+  };
+}
+
+const bound = makeConfig({
+  "claude-code": makeBinding("claude-code", { nodeUrl: D, keepOtherCredentials: true }),
+});
+const removed = makeConfig({});
+
+describe("planner matrix: binding × disk × ledger", () => {
+  for (const binding of ["present", "removed"] as const) {
+    for (const ledgerState of Object.keys(MATRIX[binding]) as LedgerState[]) {
+      for (const disk of Object.keys(MATRIX[binding][ledgerState]) as Disk[]) {
+        const cell = MATRIX[binding][ledgerState][disk];
+        const title = `binding ${binding}, ${disk}, ledger ${ledgerState}`;
+        if ("impossible" in cell) {
+          it.skip(`${title} — impossible: ${cell.impossible}`, () => {});
+          continue;
+        }
+        it(title, async () => {
+          const ledger = ledgerFor(ledgerState);
+          // "key equal" while bound with a ledger entry means neuradock wrote D last time.
+          if (binding === "present" && disk === "key equal" && ledgerState !== "lacks path") {
+            const file = ledger.files[SETTINGS]!;
+            file.paths["env.ANTHROPIC_BASE_URL"]!.sha256 = hashValue(D);
+          }
+          const text = settingsText(disk, diskValue(binding, disk, ledgerState));
+          const system = createMemorySystem(text === undefined ? {} : { [SETTINGS]: text });
+          const config = binding === "present" ? bound : removed;
+          const tokens = binding === "present" ? { "claude-code": makeToken(KEY_A) } : {};
+          const plan = await planOnly(system, config, tokens, ledger);
+
+          const file = plan.files.find((f) => f.file === SETTINGS);
+          const change = file?.changes.find((c) => c.path.join(".") === "env.ANTHROPIC_BASE_URL");
+          expect(change?.action ?? null).toBe(cell.action);
+          if (cell.action) {
+            expect(change?.reason).toBe(cell.reason);
+            expect(change?.after).toBe(cell.after);
+          }
+          expect(plan.warnings.map((w) => w.code).sort()).toEqual([...cell.warnings].sort());
+
+          const entry = plan.ledger[SETTINGS]?.paths["env.ANTHROPIC_BASE_URL"];
+          if (cell.ledger === "dropped") {
+            expect(entry).toBeUndefined();
+          } else {
+            expect(entry?.sha256).toBe(hashValue(cell.ledger.wrote));
+            if (cell.ledger.prior === "absent") expect(entry?.prior).toEqual({ kind: "absent" });
+            else expect(entry?.prior).toMatchObject({ kind: "value", value: cell.ledger.prior });
+          }
+          // Whatever the case, unowned keys are never in the plan.
+          for (const c of file?.changes ?? []) {
+            expect(["env.ANTHROPIC_AUTH_TOKEN", "env.ANTHROPIC_BASE_URL"]).toContain(
+              c.path.join("."),
+            );
+          }
+        });
+      }
+    }
+  }
+
+  it("covers every combination exactly once", () => {
+    const cells = Object.values(MATRIX).flatMap((l) =>
+      Object.values(l).flatMap((d) => Object.values(d)),
+    );
+    expect(cells).toHaveLength(2 * 3 * 5);
+  });
+});
