@@ -1,6 +1,8 @@
 import { installCompatClients } from "./clients.js";
+import { snapshotBuild } from "./neuradock.js";
 
 export default async function setup(): Promise<void> {
   const result = await installCompatClients((msg) => console.log(`[compat] ${msg}`));
   if (!result.installed) console.log("[compat] clients already installed (cached)");
+  if (!snapshotBuild()) console.warn("[compat] no dist/cli.js: run `npm run build` first");
 }
