@@ -16,6 +16,8 @@ export interface ApplyOptions {
   now?: () => Date;
   lock?: LockOptions;
   keepBackups?: number;
+  /** The plan came from a file (`apply PLANFILE`): words the stale-plan error for that. */
+  savedPlan?: boolean;
 }
 
 export type FileOutcome = "created" | "updated" | "deleted" | "unchanged";
@@ -49,6 +51,7 @@ interface Step {
 export async function checkPlanBasis(
   plan: Pick<Plan, "files">,
   system: System,
+  savedPlan = true,
 ): Promise<Map<string, string | null>> {
   const current = new Map<string, string | null>();
   const stale: string[] = [];
@@ -59,9 +62,13 @@ export async function checkPlanBasis(
     if (sha !== fp.basis) stale.push(fp.file);
   }
   if (stale.length > 0) {
+    const files = stale.join(", ");
     throw new StalePlanError(
-      `Saved plan is stale: ${stale.join(", ")} changed since the plan was made. ` +
-        "Nothing was written; run `neuradock plan` again.",
+      savedPlan
+        ? `Saved plan is stale: ${files} changed since the plan was made. ` +
+            "Nothing was written; run `neuradock plan` again."
+        : `${files} changed while the plan was shown (another program wrote it). ` +
+            "Nothing was written; run `neuradock apply` again.",
     );
   }
   return current;
@@ -77,7 +84,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   const now = options.now ?? (() => new Date());
   const lock = await acquireLock(system, stateDir, { now, ...options.lock });
   try {
-    const current = await checkPlanBasis(plan, system);
+    const current = await checkPlanBasis(plan, system, options.savedPlan ?? true);
     const steps: Step[] = orderForWrite(plan.files).map((fp) => {
       const before = current.get(fp.file) ?? null;
       return { plan: fp, before, after: applyFilePlan(before, fp) };
@@ -140,12 +147,21 @@ async function writeStep(system: System, fp: FilePlan, text: string | null): Pro
   }
 }
 
-async function writeLedger(system: System, stateDir: string, plan: Plan): Promise<boolean> {
-  if (Object.keys(plan.ledger).length === 0) return false;
-  const path = ledgerPath(stateDir);
+/** The ledger text after this plan, or null when the ledger would not change. */
+export async function nextLedgerText(
+  system: System,
+  stateDir: string,
+  plan: Pick<Plan, "ledger">,
+): Promise<string | null> {
+  if (Object.keys(plan.ledger).length === 0) return null;
   const next = serializeLedger(mergeLedger(await readLedger(system, stateDir), plan.ledger));
-  if ((await system.readFile(path)) === next) return false;
-  await system.writeFileAtomic(path, next, { mode: 0o600, dirMode: 0o700 });
+  return (await system.readFile(ledgerPath(stateDir))) === next ? null : next;
+}
+
+async function writeLedger(system: System, stateDir: string, plan: Plan): Promise<boolean> {
+  const next = await nextLedgerText(system, stateDir, plan);
+  if (next === null) return false;
+  await system.writeFileAtomic(ledgerPath(stateDir), next, { mode: 0o600, dirMode: 0o700 });
   return true;
 }
 
