@@ -66,6 +66,8 @@ export function renderPlanJson(plan: Plan, opts: RenderJsonOptions): PlanJson {
   return { format_version: "1", changes, summary, basis, warnings };
 }
 
-function redact(value: JsonValue): string {
+// null (e.g. Codex's `"OPENAI_API_KEY": null`) holds nothing to hide.
+function redact(value: JsonValue): JsonValue {
+  if (value === null) return null;
   return typeof value === "string" ? redactValue(value) : "(sensitive value)";
 }
