@@ -80,6 +80,8 @@ export interface RequestLogEntry {
   status?: number;
   /** Requests in flight when this one arrived (itself included). */
   inFlight: number;
+  /** The client's port: equal ports on sequential requests mean a reused (keep-alive) socket. */
+  remotePort: number | undefined;
 }
 
 export interface FakeGatewayState {
@@ -172,6 +174,7 @@ async function handle(state: FakeGatewayState, req: IncomingMessage, res: Server
     headers: { ...req.headers },
     startedAt: Date.now(),
     inFlight: ++state.inFlight,
+    remotePort: req.socket.remotePort,
   };
   state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
   state.log.push(entry);

@@ -64,7 +64,8 @@ describe("requests", () => {
     await start({ maxPageSize: 1, envelope: "plain", pageBase: 0 });
     await source!.listTokens(accountFor(gw!.url, userS));
     expect(gw!.state.log.length).toBe(4);
-    expect(gw!.state.log.every((e) => e.headers.connection !== "close")).toBe(true);
+    // undici may open a second socket while the first is finishing; never one per request.
+    expect(new Set(gw!.state.log.map((e) => e.remotePort)).size).toBeLessThan(4);
   });
 });
 
