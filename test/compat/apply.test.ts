@@ -1,7 +1,7 @@
 // Step 2 of the compatibility story: files written by `neuradock apply -y` (built CLI, fake
 // relay gateway for the token list) drive the real clients, and removing the bindings gives
 // the user's files back byte for byte.
-import { statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -27,9 +27,11 @@ const KEYS = {
   codex: "CompatCodexKeyBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB02",
   unboundPersonal: "CompatUnboundKeyCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC03",
   unboundWork: "CompatUnboundKeyDDDDDDDDDDDDDDDDDDDDDDDDDDDDDD04",
+  relay: "CompatRelayKeyEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEE05",
 } as const;
 const SESSION = "compat-session-cookie-value-0001";
 const ACCESS_TOKEN = "compat-system-access-token-0002";
+const RELAY_ACCESS_TOKEN = "compat-relay-access-token-0003";
 
 const USERS: FakeUser[] = [
   {
@@ -50,6 +52,12 @@ const USERS: FakeUser[] = [
       { id: 22, name: "other", key: KEYS.unboundWork, remain_quota: 1 },
     ],
   },
+  {
+    id: 3003,
+    username: "relay",
+    accessToken: RELAY_ACCESS_TOKEN,
+    tokens: [{ id: 31, name: "main", key: KEYS.relay, remain_quota: 50_000_000 }],
+  },
 ];
 
 /** Every secret that must never reach the node except the bound one for that tool. */
@@ -57,7 +65,9 @@ const ALL_SECRETS = [
   ...Object.values(KEYS),
   SESSION,
   ACCESS_TOKEN,
+  RELAY_ACCESS_TOKEN,
   FAKE.userAnthropicKey,
+  FAKE.helperKey,
   FAKE.userOpenAiKey,
   FAKE.chatgptRefresh,
 ];
@@ -112,6 +122,7 @@ function makeWorld(label: string, dirs: { claude?: string; codex?: string } = {}
     NEURADOCK_STATE_DIR: join(home, "state", "neuradock"),
     COMPAT_SESSION: SESSION,
     COMPAT_ACCESS_TOKEN: ACCESS_TOKEN,
+    COMPAT_RELAY_TOKEN: RELAY_ACCESS_TOKEN,
   };
   if (dirs.claude) env.CLAUDE_CONFIG_DIR = claudeDir;
   if (dirs.codex) env.CODEX_HOME = codexDir;
@@ -179,20 +190,23 @@ async function applyYes(world: World): Promise<ClientRun> {
 }
 
 /** Runs both clients and asserts each sent exactly its bound token to the bound node. */
-async function expectOnlyBoundTokens(world: World): Promise<void> {
+async function expectOnlyBoundTokens(
+  world: World,
+  bound: { claude: string; codex: string } = { claude: KEYS.claude, codex: KEYS.codex },
+): Promise<void> {
   const files = [world.settings, world.auth, world.codexConfig];
   const before = snapshotFiles(files);
 
   const claude = await runClaudePrompt(world);
   expect(claude.code, describeRun(claude)).toBe(0);
   expect(claude.stdout).toContain(REPLY_TEXT);
-  expectExactly(node.requests, "/v1/messages", `sk-${KEYS.claude}`);
+  expectExactly(node.requests, "/v1/messages", `sk-${bound.claude}`);
   node.clear();
 
   const codex = await runCodexExec(world);
   expect(codex.code, describeRun(codex)).toBe(0);
   expect(codex.stdout).toContain(REPLY_TEXT);
-  expectExactly(node.requests, "/v1/responses", `sk-${KEYS.codex}`);
+  expectExactly(node.requests, "/v1/responses", `sk-${bound.codex}`);
 
   expect(otherNode.requests).toEqual([]);
   expect(previous.requests).toEqual([]);
@@ -224,6 +238,7 @@ function writeUserFiles(world: World): ReturnType<typeof chatgptTokens> {
           BASH_DEFAULT_TIMEOUT_MS: "60000",
         },
         model: "sonnet",
+        apiKeyHelper: `echo ${FAKE.helperKey}`,
         statusLine: { type: "command", command: "echo status" },
       },
       null,
@@ -331,10 +346,10 @@ describe.skipIf(!applyBuilt)("neuradock apply -y, then the real clients", () => 
     expect(claude.code, describeRun(claude)).toBe(0);
     const messages = node.modelRequests();
     expect(messages).toHaveLength(1);
-    expect(credentialHeaders(messages[0]!)).toEqual({
-      authorization: `Bearer sk-${KEYS.claude}`,
-      "x-api-key": FAKE.userAnthropicKey,
-    });
+    const creds = credentialHeaders(messages[0]!);
+    expect(Object.keys(creds).sort()).toEqual(["authorization", "x-api-key"]);
+    expect(creds.authorization).toBe(`Bearer sk-${KEYS.claude}`);
+    expect([FAKE.userAnthropicKey, FAKE.helperKey]).toContain(creds["x-api-key"]);
     node.clear();
 
     const codex = await runCodexExec(world);
@@ -347,5 +362,57 @@ describe.skipIf(!applyBuilt)("neuradock apply -y, then the real clients", () => 
     writeNeuradockYaml(world, false);
     await applyYes(world);
     expect(changedFiles(original, snapshotFiles(files))).toEqual([]);
+  });
+
+  it("newapi account, and a config.toml with the user's own provider: the provider id is the account id", async () => {
+    const world = makeWorld("newapi");
+    const userConfig = [
+      'model_provider = "mine"',
+      'model = "gpt-5"',
+      "",
+      "# my own relay",
+      "[model_providers.mine]",
+      'name = "Mine"',
+      `base_url = "${previous.url}/v1"`,
+      'wire_api = "responses"',
+      'env_key = "MY_RELAY_KEY"',
+      "",
+      "[mcp_servers.docs]",
+      'command = "true"',
+      "",
+    ].join("\n");
+    writeFileDeep(world.codexConfig, userConfig);
+    const files = [world.settings, world.auth, world.codexConfig];
+    const original = snapshotFiles(files);
+    const yaml = (bindings: string[]) =>
+      [
+        "version: 1",
+        "accounts:",
+        "  relay:",
+        "    provider: newapi",
+        `    url: ${gateway.url}`,
+        "    user_id: 3003",
+        "    access_token: ${COMPAT_RELAY_TOKEN}",
+        "nodes:",
+        "  newapi:",
+        `    loopback: ${node.url}`,
+        ...bindings,
+        "",
+      ].join("\n");
+    const bindings = ["bindings:", "  claude-code:", "    account: relay", "    token: main"];
+    bindings.push("    node: loopback", "  codex:", "    account: relay", "    token: main");
+    bindings.push("    node: loopback");
+    writeFileDeep(world.config, yaml(bindings));
+
+    await applyYes(world);
+    const toml = readFileSync(world.codexConfig, "utf8");
+    expect(toml).toMatch(/^model_provider = "relay"$/m);
+    expect(toml).toContain("[model_providers.mine]");
+    await expectOnlyBoundTokens(world, { claude: KEYS.relay, codex: KEYS.relay });
+
+    writeFileDeep(world.config, yaml([]));
+    await applyYes(world);
+    const after = snapshotFiles(files);
+    expect(changedFiles(original, after)).toEqual([]);
   });
 });

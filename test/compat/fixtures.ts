@@ -8,6 +8,8 @@ export const FAKE = {
   boundClaude: "sk-compat-bound-claude-0001",
   boundCodex: "sk-compat-bound-codex-0002",
   userAnthropicKey: "sk-ant-api03-user-own-key-0003",
+  /** Printed by the user's `apiKeyHelper` command. */
+  helperKey: "sk-ant-api03-from-helper-0007",
   userOpenAiKey: "sk-user-own-openai-key-0004",
   chatgptRefresh: "rt-compat-chatgpt-refresh-0005",
   chatgptAccountId: "acct-compat-0006",

@@ -211,6 +211,25 @@ describe("claude: settings.json env.ANTHROPIC_AUTH_TOKEN + env.ANTHROPIC_BASE_UR
       "x-api-key": FAKE.userAnthropicKey,
     });
   });
+
+  it("LEAK HAZARD: with an apiKeyHelper it sends the helper's key as well", async () => {
+    const home = tempHome("claude-helper");
+    writeFileDeep(
+      join(home, ".claude", "settings.json"),
+      claudeSettings(
+        { ANTHROPIC_AUTH_TOKEN: FAKE.boundClaude, ANTHROPIC_BASE_URL: node.url },
+        { apiKeyHelper: `echo ${FAKE.helperKey}` },
+      ),
+    );
+
+    const run = await runClaudePrompt({ home });
+
+    expect(run.code, describeRun(run)).toBe(0);
+    expectOneModelRequest(node, "/v1/messages", {
+      authorization: `Bearer ${FAKE.boundClaude}`,
+      "x-api-key": FAKE.helperKey,
+    });
+  });
 });
 
 describe("codex: auth.json OPENAI_API_KEY + config.toml model_provider", () => {
