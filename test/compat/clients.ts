@@ -90,7 +90,15 @@ export async function installCompatClients(
     ["install", "--prefix", prefix, "--no-audit", "--no-fund", "--foreground-scripts", ...specs],
     { timeout: 10 * 60_000, maxBuffer: 16 * 1024 * 1024 },
   );
-  const problems = await checkBinaries();
+  let problems = await checkBinaries();
+  if (problems.some((p) => p.startsWith("claude"))) {
+    // npm may skip install scripts (allowScripts policies): the claude-code postinstall is
+    // what copies the native binary over its placeholder, so run it ourselves.
+    const pkgDir = join(prefix, "node_modules", COMPAT_CLIENTS.claude.pkg);
+    log("claude binary not in place, running its postinstall");
+    await execFileAsync(process.execPath, ["install.cjs"], { cwd: pkgDir, timeout: 120_000 });
+    problems = await checkBinaries();
+  }
   if (problems.length > 0) {
     throw new Error(`compat clients installed but not runnable:\n${problems.join("\n")}`);
   }
