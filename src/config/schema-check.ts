@@ -1,28 +1,16 @@
-import type { ErrorObject, ValidateFunction } from "ajv";
-import { Ajv } from "ajv";
-import schema from "../../schema/neuradock.schema.json" with { type: "json" };
+import type { ErrorObject } from "ajv";
+import { validate } from "./schema-validator.generated.js";
 import { didYouMean, labelOf, safeName } from "./suggest.js";
 import type { DocPath, PathProblem } from "./yaml-source.js";
 
-let compiled: ValidateFunction | undefined;
-
-// Compiled on first use only: ajv's code generation is the slowest part of loading a config.
-function getValidator(): ValidateFunction {
-  if (!compiled) {
-    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
-    // Annotations that editors (yaml-language-server) show; ajv only needs to accept them.
-    ajv.addKeyword({ keyword: "errorMessage", schemaType: "string" });
-    ajv.addKeyword({ keyword: "patternErrorMessage", schemaType: "string" });
-    compiled = ajv.compile(schema);
-  }
-  return compiled;
-}
+type Validator = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
 
 /** Schema problems of the raw (not yet interpolated) document, each with a readable message. */
 export function checkSchema(data: unknown): PathProblem[] {
-  const validate = getValidator();
-  if (validate(data)) return [];
-  return describeSchemaErrors(validate.errors ?? []);
+  // Precompiled from the schema (see generate-validator.ts): ajv itself is not loaded at run time.
+  const check = validate as Validator;
+  if (check(data)) return [];
+  return describeSchemaErrors(check.errors ?? []);
 }
 
 export function describeSchemaErrors(errors: readonly ErrorObject[]): PathProblem[] {

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { SCHEMA_PATH, schemaHash, VALIDATOR_PATH } from "../../../src/config/generate-validator.js";
 import { interpolateString, interpolateTree } from "../../../src/config/interpolate.js";
 import {
   checkUrl,
@@ -8,6 +9,7 @@ import {
   nodeUrlFor,
   normalizeBaseUrl,
 } from "../../../src/config/nodes.js";
+import { validate } from "../../../src/config/schema-validator.generated.js";
 import { didYouMean, levenshtein, safeName, suggestName } from "../../../src/config/suggest.js";
 import type { NodeDef } from "../../../src/config/types.js";
 
@@ -169,5 +171,34 @@ describe("schema", () => {
     };
     visit(schema, "#");
     expect(missing).toEqual([]);
+  });
+});
+
+describe("precompiled schema validator", () => {
+  it("was generated from the current schema (run `npx tsx src/config/generate-validator.ts`)", () => {
+    const schemaText = readFileSync(SCHEMA_PATH, "utf8");
+    const generated = readFileSync(VALIDATOR_PATH, "utf8");
+    expect(generated).toContain(`// schema sha256: ${schemaHash(schemaText)}`);
+  });
+
+  it("agrees with ajv compiling the schema at run time", async () => {
+    const { Ajv } = await import("ajv");
+    const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+    ajv.addKeyword({ keyword: "errorMessage", schemaType: "string" });
+    ajv.addKeyword({ keyword: "patternErrorMessage", schemaType: "string" });
+    const live = ajv.compile(JSON.parse(readFileSync(SCHEMA_PATH, "utf8")));
+    const samples: unknown[] = [
+      { version: 1 },
+      { version: 2 },
+      [],
+      { version: 1, accounts: { a: { provider: "newapi", user_id: "${X}", session: "s" } } },
+      { version: 1, accounts: { a: { provider: "x", user_id: 0 } } },
+      { version: 1, bindings: { codex: { account: "a", token: { id: 1 }, env: {} } } },
+      { version: 1, bindings: { "claude-code": { account: "a", token: "", env: { "1A": "x" } } } },
+      { version: 1, nodes: { anyrouter: { Bad: "https://x" }, newapi: null } },
+    ];
+    for (const sample of samples) {
+      expect(validate(sample), JSON.stringify(sample)).toBe(live(sample));
+    }
   });
 });
