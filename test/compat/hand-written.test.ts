@@ -94,6 +94,26 @@ describe("claude: settings.json env.ANTHROPIC_AUTH_TOKEN + env.ANTHROPIC_BASE_UR
     expect(readBytes(settings).equals(before), "claude rewrote settings.json").toBe(true);
   });
 
+  it("without the nonessential-traffic switch it first probes HEAD /api/hello, with no credential", async () => {
+    const home = tempHome("claude-probe");
+    writeFileDeep(
+      join(home, ".claude", "settings.json"),
+      claudeSettings({ ANTHROPIC_AUTH_TOKEN: FAKE.boundClaude, ANTHROPIC_BASE_URL: node.url }),
+    );
+
+    // An empty value counts as unset for Claude Code.
+    const run = await runClaudePrompt({
+      home,
+      env: { CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "", DISABLE_TELEMETRY: "" },
+    });
+
+    expect(run.code, describeRun(run)).toBe(0);
+    const probes = node.requests.filter((r) => r.method === "HEAD");
+    expect(probes.map((r) => r.url)).toEqual(["/api/hello"]);
+    expect(credentialHeaders(probes[0]!)).toEqual({});
+    expectOneModelRequest(node, "/v1/messages", { authorization: `Bearer ${FAKE.boundClaude}` });
+  });
+
   it("reads $CLAUDE_CONFIG_DIR/settings.json instead of ~/.claude when set", async () => {
     const home = tempHome("claude-config-dir");
     const configDir = join(home, "elsewhere", "claude");
