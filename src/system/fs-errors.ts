@@ -13,6 +13,7 @@ const REASONS: Record<string, string> = {
   EIO: "input/output error",
   EMFILE: "too many open files",
   ENAMETOOLONG: "file name too long",
+  EXDEV: "cross-device rename",
 };
 
 /** The errno code of a Node fs error, if any. */

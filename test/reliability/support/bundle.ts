@@ -1,0 +1,23 @@
+import { join, resolve } from "node:path";
+import { build } from "tsup";
+
+/**
+ * Bundle a test driver to plain ESM once, so each of hundreds of spawns costs a bare node
+ * start instead of a tsx compile. Output sits under .cache/ so node_modules resolves.
+ */
+export async function bundleDriver(entry: string, name: string): Promise<string> {
+  const outDir = resolve(".cache", "reliability");
+  await build({
+    config: false,
+    entry: { [name]: entry },
+    outDir,
+    format: ["esm"],
+    platform: "node",
+    target: "node20",
+    splitting: false,
+    clean: false,
+    silent: true,
+    outExtension: () => ({ js: ".mjs" }),
+  });
+  return join(outDir, `${name}.mjs`);
+}
