@@ -1,7 +1,7 @@
 import type { DesiredCheck, DesiredEntry } from "../plan/types.js";
 import type { TargetAdapter } from "./adapter.js";
 import { trimUrl } from "./adapter.js";
-import { parseJsonTarget, requireStringMap } from "./json-file.js";
+import { parseJsonTarget, requireObjectAt } from "./json-file.js";
 import { isSensitivePath } from "./key-path.js";
 
 const FIXED = ["ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL", "ANTHROPIC_MODEL"];
@@ -12,7 +12,7 @@ export const claudeSettingsAdapter: TargetAdapter = {
 
   parse(file, text) {
     const { doc, tree } = parseJsonTarget(file, text);
-    requireStringMap(file, text, tree, ["env"]);
+    requireObjectAt(file, text, tree, ["env"]);
     return doc;
   },
 

@@ -41,28 +41,20 @@ export function parseJsonTarget(
   return { doc: nodeToValue(tree) as JsonObject, tree };
 }
 
-/** Throws a TargetError at the node of `path` unless it is absent or an object of strings. */
-export function requireStringMap(
+/**
+ * Throws a TargetError at the node of `path` unless it is absent or an object. Its values may
+ * be anything: only the owned keys are ours, and a prior `null` there is given back as `null`.
+ */
+export function requireObjectAt(
   file: string,
   text: string,
   tree: Node | null,
   path: KeyPath,
 ): void {
   const node = tree ? findNodeAtLocation(tree, [...path]) : undefined;
-  if (!node) return;
-  const at = (n: Node) => lineColAt(stripBom(text), n.offset);
-  if (node.type !== "object") {
-    const { line, col } = at(node);
-    throw targetErrorAt(file, line, col, `"${path.join(".")}" must be an object of strings`);
-  }
-  for (const prop of node.children ?? []) {
-    const value = prop.children?.[1];
-    if (value && value.type !== "string") {
-      const { line, col } = at(value);
-      const key = String(prop.children?.[0]?.value);
-      throw targetErrorAt(file, line, col, `"${path.join(".")}.${key}" must be a string`);
-    }
-  }
+  if (!node || node.type === "object") return;
+  const { line, col } = lineColAt(stripBom(text), node.offset);
+  throw targetErrorAt(file, line, col, `"${path.join(".")}" must be an object`);
 }
 
 function describeParseError(code: string): string {

@@ -92,6 +92,21 @@ describe("settings.json round trip", () => {
     });
   }
 
+  it("a prior null (and the user's non-string env values) come back exactly", async () => {
+    const text =
+      '{\n  "env": {\n    "MAX_THINKING_TOKENS": 8000,\n    "ANTHROPIC_AUTH_TOKEN": null,\n    "ANTHROPIC_BASE_URL": "https://old.example"\n  }\n}\n';
+    const system = createMemorySystem({ [SETTINGS]: text });
+    const bound = await runCycle(system, claudeBound, { "claude-code": makeToken(KEY_A) });
+    const doc = JSON.parse((await system.readFile(SETTINGS)) as string);
+    expect(doc.env.ANTHROPIC_AUTH_TOKEN).toBe(KEY_A);
+    expect(doc.env.MAX_THINKING_TOKENS).toBe(8000);
+    expect(
+      bound.plan.files[0]?.changes.find((c) => c.path.join(".") === "env.ANTHROPIC_AUTH_TOKEN"),
+    ).toMatchObject({ action: "update", before: null });
+    await runCycle(system, unbound, {}, bound.ledger);
+    expect(await system.readFile(SETTINGS)).toBe(text);
+  });
+
   it("a settings.json neuradock created is deleted again, and so is an env it created", async () => {
     const system = createMemorySystem({ [SETTINGS]: '{\n  "model": "opus"\n}\n' });
     const a = await runCycle(system, claudeBound, { "claude-code": makeToken(KEY_A) });
