@@ -18,7 +18,7 @@ import {
   writeFileDeep,
 } from "./fixtures.js";
 import { type LlmServer, pathOf, REPLY_TEXT, startLlmServer } from "./llm-server.js";
-import { changedFiles, isApplyBuilt, runNeuradock, snapshotFiles } from "./neuradock.js";
+import { changedFiles, runNeuradock, snapshotFiles } from "./neuradock.js";
 import { type ClientRun, describeRun, runClaudePrompt, runCodexExec } from "./run-client.js";
 
 // Raw keys as new-api stores them (no `sk-`); the clients must receive `sk-` + key.
@@ -80,13 +80,7 @@ let otherNode: LlmServer;
 let previous: LlmServer;
 const cleanups: Array<() => void> = [];
 
-const applyBuilt = isApplyBuilt();
-if (!applyBuilt) {
-  console.warn("[compat] `neuradock apply` is not built yet: skipping the apply round trips");
-}
-
 beforeAll(async () => {
-  if (!applyBuilt) return;
   // Newer new-api servers mask keys in the list: the full key comes from POST /api/token/:id/key.
   gateway = await startFakeGateway({ users: USERS, maskKeys: true });
   node = await startLlmServer();
@@ -94,11 +88,9 @@ beforeAll(async () => {
   previous = await startLlmServer();
 });
 afterAll(async () => {
-  if (!applyBuilt) return;
   await Promise.all([gateway.close(), node.close(), otherNode.close(), previous.close()]);
 });
 afterEach(() => {
-  if (!applyBuilt) return;
   for (const s of [node, otherNode, previous]) s.clear();
   for (const c of cleanups.splice(0)) c();
 });
@@ -277,7 +269,7 @@ function writeUserFiles(world: World): ReturnType<typeof chatgptTokens> {
   return tokens;
 }
 
-describe.skipIf(!applyBuilt)("neuradock apply -y, then the real clients", () => {
+describe("neuradock apply -y, then the real clients", () => {
   it("fresh home: binds both tools; removing the bindings deletes the files it created", async () => {
     const world = makeWorld("fresh");
     writeNeuradockYaml(world, true);

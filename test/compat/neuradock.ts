@@ -20,14 +20,6 @@ export function snapshotBuild(): boolean {
   return true;
 }
 
-/**
- * Whether `neuradock apply` is part of the build. The command is wired in program.ts before
- * its module exists, so `--help` proves nothing: look for the module itself.
- */
-export function isApplyBuilt(): boolean {
-  return existsSync(CLI) && existsSync(join(repoRoot, "src", "commands", "apply.ts"));
-}
-
 /** Runs the built CLI with the same clean environment as the clients, plus `env`. */
 export function runNeuradock(
   args: string[],
