@@ -1,9 +1,11 @@
+import { basename, dirname, join } from "node:path";
 import type { ToolId } from "../config/types.js";
 import { NeuradockError, StalePlanError, TargetError } from "../errors.js";
 import { hashText } from "../plan/hash.js";
 import { ledgerPath, mergeLedger, readLedger, serializeLedger } from "../plan/ledger.js";
 import type { Action, FilePlan, Plan } from "../plan/types.js";
 import { describeFsError } from "../system/fs-errors.js";
+import { isTempFileOf } from "../system/temp-files.js";
 import type { System } from "../system/types.js";
 import { applyFilePlan } from "../targets/edit.js";
 import type { TargetId } from "../targets/types.js";
@@ -84,6 +86,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   const now = options.now ?? (() => new Date());
   const lock = await acquireLock(system, stateDir, { now, ...options.lock });
   try {
+    await removeLeftoverTemps(system, [...plan.files.map((f) => f.file), ledgerPath(stateDir)]);
     const current = await checkPlanBasis(plan, system, options.savedPlan ?? true);
     const steps: Step[] = orderForWrite(plan.files).map((fp) => {
       const before = current.get(fp.file) ?? null;
@@ -133,6 +136,22 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     };
   } finally {
     await lock.release();
+  }
+}
+
+/** Temp files of writes that were killed midway; safe to remove while we hold the lock. */
+async function removeLeftoverTemps(system: System, files: readonly string[]): Promise<void> {
+  for (const file of files) {
+    try {
+      const link = await system.lstat(file);
+      const real = link?.kind === "symlink" ? await system.realpath(file) : file;
+      const target = basename(real);
+      for (const name of await system.readdir(dirname(real))) {
+        if (isTempFileOf(name, target)) await system.removeFile(join(dirname(real), name));
+      }
+    } catch {
+      // Best effort: a leftover temp file never stops an apply.
+    }
   }
 }
 

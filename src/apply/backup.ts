@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { basename, join } from "node:path";
+import { isTempFile } from "../system/temp-files.js";
 import type { System } from "../system/types.js";
 
 export const BACKUP_DIR = "backups";
@@ -41,7 +42,10 @@ export async function backupFile(
   keep: number = KEEP_BACKUPS,
 ): Promise<string> {
   const dir = join(stateDir, BACKUP_DIR);
-  const existing = new Set(await system.readdir(dir));
+  const entries = await system.readdir(dir);
+  // Killed backups leave temp files here; we hold the apply lock, so none is in progress.
+  for (const name of entries.filter(isTempFile)) await system.removeFile(join(dir, name));
+  const existing = new Set(entries);
   // ISO time sorts as text; the sequence number separates two backups in one millisecond.
   const stamp = now.toISOString().replace(/:/g, "-");
   const prefix = backupPrefix(file);

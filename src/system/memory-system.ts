@@ -1,6 +1,7 @@
 import { posix } from "node:path";
 import { TargetError } from "../errors.js";
 import { makeErrnoError, toTargetError } from "./fs-errors.js";
+import { tempNameFor } from "./temp-files.js";
 import type { FileStat, System, WriteOptions } from "./types.js";
 
 /** How a file, link or directory is described when seeding a memory system. */
@@ -253,7 +254,10 @@ export function createMemorySystem(files: Record<string, MemoryEntry> = {}): Mem
       } catch (err) {
         throw toTargetError(path, "write", err);
       }
-      const temp = posix.join(dir, `.${posix.basename(real)}.${(tempSeq++).toString(16)}.tmp`);
+      const temp = posix.join(
+        dir,
+        tempNameFor(posix.basename(real), (tempSeq++).toString(16).padStart(12, "0")),
+      );
       nodes.set(temp, {
         kind: "file",
         data: "",

@@ -5,6 +5,7 @@ import * as fs from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { TargetError } from "../errors.js";
 import { errnoCode, toTargetError } from "./fs-errors.js";
+import { tempNameFor } from "./temp-files.js";
 import type { FileStat, System, WriteOptions } from "./types.js";
 
 const DEFAULT_FILE_MODE = 0o600;
@@ -121,7 +122,7 @@ async function writeFileAtomic(
     }
   }
   // Same directory as the target, so the rename cannot cross a file system.
-  const temp = join(dir, `.${basename(real)}.${randomBytes(6).toString("hex")}.tmp`);
+  const temp = join(dir, tempNameFor(basename(real), randomBytes(6).toString("hex")));
   let created = false;
   try {
     const handle = await fs.open(

@@ -135,6 +135,21 @@ describe("applyPlan", () => {
     expect(await sys.readFile(`${STATE}/apply.lock`)).toBeNull();
   });
 
+  it("removes temp files left by a killed apply, and nothing else", async () => {
+    const leftover = "/h/.claude/.settings.json.0123456789ab.tmp";
+    const backupTemp = `${STATE}/backups/.settings.json.x.bak.ba9876543210.tmp`;
+    const sys = createMemorySystem({
+      [SETTINGS]: SETTINGS_TEXT,
+      [leftover]: KEY,
+      [backupTemp]: "old copy",
+      "/h/.claude/.settings.json.swp": "editor",
+    });
+    await applyPlan(claudePlan(SETTINGS_TEXT), { system: sys, stateDir: STATE, now: NOW });
+    expect(await sys.readFile(leftover)).toBeNull();
+    expect(await sys.readFile(backupTemp)).toBeNull();
+    expect(await sys.readFile("/h/.claude/.settings.json.swp")).toBe("editor");
+  });
+
   it("a second apply of the same desired state writes nothing", async () => {
     const sys = createMemorySystem({ [SETTINGS]: SETTINGS_TEXT });
     await applyPlan(claudePlan(SETTINGS_TEXT), { system: sys, stateDir: STATE, now: NOW });

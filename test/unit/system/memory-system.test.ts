@@ -122,3 +122,19 @@ describe("createMemorySystem", () => {
     expect(await sys.readFile("/s/lock")).toBe("a");
   });
 });
+
+describe("temp file names", () => {
+  it("recognises only writeFileAtomic's own temp files", async () => {
+    const { isTempFile, isTempFileOf, tempNameFor } = await import(
+      "../../../src/system/temp-files.js"
+    );
+    const name = tempNameFor("settings.json", "0123456789ab");
+    expect(isTempFileOf(name, "settings.json")).toBe(true);
+    expect(isTempFile(name)).toBe(true);
+    expect(isTempFileOf(name, "auth.json")).toBe(false);
+    expect(isTempFileOf(".settings.json.0123456789ab.tmp.bak", "settings.json")).toBe(false);
+    expect(isTempFileOf(".settings.json.xyz.tmp", "settings.json")).toBe(false);
+    expect(isTempFileOf("settings.json", "settings.json")).toBe(false);
+    expect(isTempFile("notes.tmp")).toBe(false);
+  });
+});
