@@ -1,11 +1,11 @@
 import { createColors } from "picocolors";
 import { loadConfig } from "../config/index.js";
+import { didYouMean } from "../config/suggest.js";
 import type { Account } from "../config/types.js";
 import { UsageError } from "../errors.js";
 import {
   combineErrors,
   createTokenSource,
-  findNearestName,
   PROVIDER_PRESETS,
   readCachedTokens,
   readHttpOptionsFromEnv,
@@ -92,9 +92,8 @@ function pickAccount(name: string, accounts: Account[], file: string): Account {
   const found = accounts.find((a) => a.id === name);
   if (found) return found;
   const ids = accounts.map((a) => a.id);
-  const nearest = findNearestName(name, ids);
   throw new UsageError(
-    `unknown account '${name}'${nearest ? ` (did you mean '${nearest}'?)` : ""}; ${
+    `unknown account '${name}'${didYouMean(name, ids)}; ${
       ids.length > 0 ? `accounts in ${file}: ${ids.join(", ")}` : `${file} has no accounts`
     }`,
   );

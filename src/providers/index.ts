@@ -1,6 +1,5 @@
 export { isMaskedKey, keyHintOf, toApiKey } from "./api-key.js";
 export { DEFAULT_HTTP_OPTIONS, readHttpOptionsFromEnv } from "./http.js";
-export { findNearestName } from "./nearest.js";
 export { PROVIDER_PRESETS, type ProviderPreset } from "./presets.js";
 export {
   readCachedTokens,

@@ -1,8 +1,8 @@
+import { didYouMean } from "../config/suggest.js";
 import type { Account, TokenSelector } from "../config/types.js";
 import { NeuradockError, ProviderError } from "../errors.js";
 import { isMaskedKey, toApiKey } from "./api-key.js";
 import { createDispatcher, type HttpOptions, NewApiClient } from "./http.js";
-import { findNearestName } from "./nearest.js";
 import { fetchRawTokens, type RawToken, toIsoSeconds, toTokenInfo } from "./token-list.js";
 import type { AccountTokens, ResolvedToken, TokenSource } from "./types.js";
 
@@ -98,10 +98,9 @@ function selectToken(account: Account, tokens: RawToken[], selector: TokenSelect
     );
   }
   const names = [...new Set(tokens.map((t) => t.name))].sort();
-  const nearest = findNearestName(selector.name, names);
   throw new ProviderError(
     account.id,
-    `no token named '${selector.name}'${nearest ? ` (did you mean '${nearest}'?)` : ""}; ${
+    `no token named '${selector.name}'${didYouMean(selector.name, names)}; ${
       names.length === 0 ? "the account has no tokens" : `available: ${names.join(", ")}`
     }`,
   );
