@@ -16,7 +16,8 @@ export interface ApplyOptions {
   system: System;
   stateDir: string;
   now?: () => Date;
-  lock?: LockOptions;
+  /** Lock options; `"held"` when the caller already holds the lock (plan + apply under one lock). */
+  lock?: LockOptions | "held";
   keepBackups?: number;
   /** The plan came from a file (`apply PLANFILE`): words the stale-plan error for that. */
   savedPlan?: boolean;
@@ -84,7 +85,8 @@ export async function checkPlanBasis(
 export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<ApplyResult> {
   const { system, stateDir } = options;
   const now = options.now ?? (() => new Date());
-  const lock = await acquireLock(system, stateDir, { now, ...options.lock });
+  const lock =
+    options.lock === "held" ? null : await acquireLock(system, stateDir, { now, ...options.lock });
   try {
     await removeLeftoverTemps(system, [...plan.files.map((f) => f.file), ledgerPath(stateDir)]);
     const current = await checkPlanBasis(plan, system, options.savedPlan ?? true);
@@ -135,7 +137,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
       ledgerWritten,
     };
   } finally {
-    await lock.release();
+    await lock?.release();
   }
 }
 

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import type { ApplyResult } from "../apply/index.js";
-import { applyPlan, checkPlanBasis, nextLedgerText } from "../apply/index.js";
+import { acquireLock, applyPlan, checkPlanBasis, nextLedgerText } from "../apply/index.js";
 import { loadConfig } from "../config/index.js";
 import type { ToolId } from "../config/types.js";
 import { AbortedError, UsageError } from "../errors.js";
@@ -27,11 +27,56 @@ const NOT_A_TTY =
 export async function runApply(opts: ApplyCliOptions, io: Io): Promise<number> {
   const system = createRealSystem();
   const state = stateDir(io.env);
-  const saved = opts.planfile !== undefined;
-  const plan = saved
-    ? await loadSavedPlan(system, resolve(io.cwd, opts.planfile as string), opts)
-    : await makePlan(system, state, opts, io);
+  if (opts.planfile !== undefined) {
+    const plan = await loadSavedPlan(system, resolve(io.cwd, opts.planfile), opts);
+    return showAndApply(plan, { system, state, opts, io, saved: true });
+  }
+  const config = await loadConfig({
+    ...(opts.config ? { configPath: opts.config } : {}),
+    cwd: io.cwd,
+    env: io.env,
+  });
+  // As Terraform holds the state lock from plan to apply: a second apply waits, then plans
+  // from what the first one wrote, instead of failing on a plan that went stale meanwhile.
+  const lock = await acquireLock(system, state);
+  try {
+    const tokenSource = createTokenSource(readHttpOptionsFromEnv(io.env));
+    let plan: Plan;
+    try {
+      plan = await createPlan({
+        config,
+        env: io.env,
+        system,
+        tokenSource,
+        stateDir: state,
+        ...(opts.target ? { tools: opts.target as ToolId[] } : {}),
+      });
+    } finally {
+      await tokenSource.close();
+    }
+    return await showAndApply(plan, { system, state, opts, io, saved: false });
+  } finally {
+    await lock.release();
+  }
+}
 
+interface ApplyContext {
+  system: System;
+  state: string;
+  opts: ApplyCliOptions;
+  io: Io;
+  /** From a plan file: approved already, and the caller holds no lock. */
+  saved: boolean;
+}
+
+async function showAndApply(plan: Plan, ctx: ApplyContext): Promise<number> {
+  const { system, state, opts, io, saved } = ctx;
+  const applyOptions = {
+    system,
+    stateDir: state,
+    savedPlan: saved,
+    ...(saved ? {} : { lock: "held" as const }),
+  };
   const json = renderPlanJson(plan, { showSecrets: opts.showSecrets ?? false });
   const total = json.summary.create + json.summary.update + json.summary.delete;
   if (!opts.json) io.stdout.write(renderPlanHuman(json, { color: io.color }));
@@ -39,7 +84,7 @@ export async function runApply(opts: ApplyCliOptions, io: Io): Promise<number> {
   if (total === 0) {
     // The ledger may still move (e.g. a released value edited by hand is forgotten).
     const result = (await nextLedgerText(system, state, plan))
-      ? await applyPlan(plan, { system, stateDir: state, savedPlan: saved })
+      ? await applyPlan(plan, applyOptions)
       : null;
     if (opts.json) writeJson(io, json, result ?? emptyResult(plan));
     return 0;
@@ -57,7 +102,7 @@ export async function runApply(opts: ApplyCliOptions, io: Io): Promise<number> {
     if (answer.trim() !== "yes") throw new AbortedError("Apply cancelled: nothing was written.");
   }
 
-  const result = await applyPlan(plan, { system, stateDir: state, savedPlan: saved });
+  const result = await applyPlan(plan, applyOptions);
   if (opts.json) {
     writeJson(io, json, result);
   } else {
@@ -67,32 +112,6 @@ export async function runApply(opts: ApplyCliOptions, io: Io): Promise<number> {
     );
   }
   return 0;
-}
-
-async function makePlan(
-  system: System,
-  state: string,
-  opts: ApplyCliOptions,
-  io: Io,
-): Promise<Plan> {
-  const config = await loadConfig({
-    ...(opts.config ? { configPath: opts.config } : {}),
-    cwd: io.cwd,
-    env: io.env,
-  });
-  const tokenSource = createTokenSource(readHttpOptionsFromEnv(io.env));
-  try {
-    return await createPlan({
-      config,
-      env: io.env,
-      system,
-      tokenSource,
-      stateDir: state,
-      ...(opts.target ? { tools: opts.target as ToolId[] } : {}),
-    });
-  } finally {
-    await tokenSource.close();
-  }
 }
 
 /** Parse a saved plan and run its stale check before anything else happens. */

@@ -256,6 +256,18 @@ describe("neuradock apply", () => {
     );
   });
 
+  it("two applies at once: the second waits for the lock, then finds nothing to do", async () => {
+    const [a, b] = await Promise.all([
+      runCli(["apply", "-y", "-c", configFile]),
+      runCli(["apply", "-y", "-c", configFile]),
+    ]);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    const outs = [a.stdout, b.stdout];
+    expect(outs.filter((o) => o.includes("Apply complete"))).toHaveLength(1);
+    expect(outs.filter((o) => o.includes("No changes"))).toHaveLength(1);
+    expect(existsSync(join(home, "state", "apply.lock"))).toBe(false);
+  });
+
   it("--target limits the apply to one tool", async () => {
     const r = await runCli(["apply", "-y", "--target", "claude-code", "-c", configFile]);
     expect(r.code).toBe(0);

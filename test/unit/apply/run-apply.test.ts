@@ -70,7 +70,8 @@ describe("runApply confirmation on a terminal", () => {
       const t = makeIo(answer);
       await expect(runApply({ config }, t.io)).rejects.toBeInstanceOf(AbortedError);
       expect(existsSync(settings())).toBe(false);
-      expect(existsSync(join(home, "state"))).toBe(false);
+      expect(existsSync(join(home, "state", "ledger.json"))).toBe(false);
+      expect(existsSync(join(home, "state", "apply.lock"))).toBe(false);
     });
   }
 
