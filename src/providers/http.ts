@@ -1,4 +1,5 @@
-import { Agent, type Dispatcher, request } from "undici";
+import { setFlagsFromString } from "node:v8";
+import type { Dispatcher } from "undici";
 import type { Account } from "../config/types.js";
 import { ProviderError } from "../errors.js";
 
@@ -33,9 +34,50 @@ export function readHttpOptionsFromEnv(env: NodeJS.ProcessEnv): Partial<HttpOpti
   return out;
 }
 
+type Undici = typeof import("undici");
+let undici: Promise<Undici> | undefined;
+
+/**
+ * undici costs ~50 ms to load, so it is imported on the first request: commands and paths
+ * that make none (validate, apply PLANFILE, a plan with nothing bound) never pay for it.
+ */
+function loadUndici(): Promise<Undici> {
+  if (!undici) {
+    // undici parses HTTP with WebAssembly. V8 would recompile it with TurboFan in the
+    // background and node waits for that job before exiting (~100 ms per run); baseline
+    // (Liftoff) code parses our few small answers just as well.
+    setFlagsFromString("--liftoff-only");
+    // Bundled, the CommonJS package arrives as `default` only; unbundled, both forms exist.
+    undici = import("undici").then((m) => (m as { default?: Undici }).default ?? m);
+  }
+  return undici;
+}
+
+/** A keep-alive Agent created on first use; closing an unused one loads nothing. */
+export interface LazyDispatcher {
+  get(): Promise<Dispatcher>;
+  close(): Promise<void>;
+}
+
 /** One keep-alive dispatcher for every account, so requests to the same relay share sockets. */
-export function createDispatcher(): Agent {
-  return new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, connections: 64 });
+export function createDispatcher(): LazyDispatcher {
+  let agent: Promise<Dispatcher> | undefined;
+  return {
+    get() {
+      agent ??= loadUndici().then(
+        ({ Agent }) =>
+          new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, connections: 64 }),
+      );
+      return agent;
+    },
+    async close() {
+      if (agent) await (await agent).close();
+    },
+  };
+}
+
+function isLazy(d: Dispatcher | LazyDispatcher): d is LazyDispatcher {
+  return typeof (d as Partial<LazyDispatcher>).get === "function" && !("dispatch" in d);
 }
 
 type Attempt =
@@ -48,10 +90,10 @@ type Attempt =
 
 /** The few new-api dashboard calls neuradock needs, with its auth, retries and error mapping. */
 export class NewApiClient {
-  readonly #dispatcher: Dispatcher;
+  readonly #dispatcher: Dispatcher | LazyDispatcher;
   readonly #options: HttpOptions;
 
-  constructor(dispatcher: Dispatcher, options: Partial<HttpOptions> = {}) {
+  constructor(dispatcher: Dispatcher | LazyDispatcher, options: Partial<HttpOptions> = {}) {
     this.#dispatcher = dispatcher;
     this.#options = {
       ...DEFAULT_HTTP_OPTIONS,
@@ -80,6 +122,9 @@ export class NewApiClient {
   }
 
   async #attempt(account: Account, method: string, url: string): Promise<Attempt> {
+    // Loaded before the clock starts: module loading is not the server's time.
+    const { request } = await loadUndici();
+    const dispatcher = isLazy(this.#dispatcher) ? await this.#dispatcher.get() : this.#dispatcher;
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -90,7 +135,7 @@ export class NewApiClient {
       const res = await request(url, {
         method: method as Dispatcher.HttpMethod,
         headers: buildHeaders(account),
-        dispatcher: this.#dispatcher,
+        dispatcher,
         signal: controller.signal,
         headersTimeout: this.#options.timeoutMs,
         bodyTimeout: this.#options.timeoutMs,
