@@ -208,7 +208,7 @@ describe("SIGKILL during apply", () => {
     ].filter((n) => n.endsWith(".tmp"));
     console.log(
       `kill test: ${JSON.stringify(outcomes)}, apply phase ${Math.round(full)} ms, ` +
-        `killed runs had left ${leftBehind} temp files, ${Math.round((Date.now() - started) / 1000)} s`,
+        `${leftBehind} temp files of killed writes before the last run, ${Math.round((Date.now() - started) / 1000)} s`,
     );
     // The completed last run removed the temp files the killed ones left behind.
     expect(temps).toEqual([]);
