@@ -1,6 +1,7 @@
 import {
   applyEdits,
   findNodeAtLocation,
+  format,
   modify,
   type Node,
   type ParseError,
@@ -135,14 +136,10 @@ export function applyJsonPlan(text: string | null, plan: FilePlan): string | nul
     ? undefined
     : { insertSpaces: fmt.insertSpaces, tabSize: fmt.tabSize, eol: fmt.eol };
   const edit = (path: KeyPath, value: JsonValue | undefined, insertAfter?: string | null) => {
-    const edits = modify(out, [...path], value, {
-      formattingOptions,
-      getInsertionIndex:
-        insertAfter === undefined
-          ? undefined
-          : (props) => (insertAfter === null ? 0 : positionAfter(props, insertAfter)),
-    });
-    out = applyEdits(out, edits);
+    out =
+      value === undefined
+        ? removeExactly(out, path)
+        : setExactly(out, path, value, formattingOptions, insertAfter);
     if (value === undefined) out = collapseEmptyParent(out, path);
   };
   for (const change of plan.changes) {
@@ -152,6 +149,82 @@ export function applyJsonPlan(text: string | null, plan: FilePlan): string | nul
   for (const path of containers) edit(path, undefined);
   if (created) out += fmt.eol;
   return bom + out;
+}
+
+type FormattingOptions = { insertSpaces: boolean; tabSize: number; eol: string };
+
+/**
+ * Set a value with a minimal edit. jsonc-parser's own formatting re-formats whole lines
+ * around an insertion (an inline sibling such as `"statusLine": { … }` would be spread over
+ * lines), so the raw edit is formatted here over exactly the inserted text.
+ */
+function setExactly(
+  text: string,
+  path: KeyPath,
+  value: JsonValue,
+  formattingOptions: FormattingOptions | undefined,
+  insertAfter: string | null | undefined,
+): string {
+  const [raw] = modify(text, [...path], value, {
+    getInsertionIndex:
+      insertAfter === undefined
+        ? undefined
+        : (props) => (insertAfter === null ? 0 : positionAfter(props, insertAfter)),
+  });
+  if (!raw) return text;
+  const inline = inlineInsertion(text, path, raw);
+  if (inline !== null) return inline;
+  const next = applyEdits(text, [raw]);
+  if (!formattingOptions) return next;
+  const end = raw.offset + raw.content.length;
+  // Into an empty `{}`: the closing brace needs its own line too.
+  const closes = next[end] === "}" || next[end] === "]";
+  const range = {
+    offset: Math.max(0, raw.offset - 1),
+    length: end - raw.offset + 1 + (closes ? 1 : 0),
+  };
+  return applyEdits(next, format(next, range, { ...formattingOptions, keepLines: false }));
+}
+
+/**
+ * A new key in an existing one-line object (`"env": { "A": "1" }`) stays on that line:
+ * `, "KEY": value` (or `,"KEY":value` where the object is written without spaces).
+ */
+function inlineInsertion(
+  text: string,
+  path: KeyPath,
+  raw: { offset: number; length: number; content: string },
+): string | null {
+  const tree = parseTree(text);
+  const parent = tree && path.length > 1 ? findNodeAtLocation(tree, [...path.slice(0, -1)]) : tree;
+  if (parent?.type !== "object" || !parent.children?.length || raw.length !== 0) return null;
+  const own = text.slice(parent.offset, parent.offset + parent.length);
+  if (/[\r\n]/.test(own)) return null;
+  const key = JSON.stringify(path[path.length - 1]);
+  const m = /^(,?)(.*?)(,?)$/s.exec(raw.content);
+  if (!m || m[2] === undefined || !m[2].startsWith(key)) return null;
+  const value = m[2].slice(key.length).replace(/^:\s*/, "");
+  const sp = /[,:]\s/.test(own) ? " " : "";
+  const property = `${key}:${sp}${value}`;
+  const content = m[1] ? `,${sp}${property}` : `${property},${sp}`;
+  return text.slice(0, raw.offset) + content + text.slice(raw.offset);
+}
+
+/** Remove a property without touching the bytes around it (no re-formatting). */
+function removeExactly(text: string, path: KeyPath): string {
+  const tree = parseTree(text);
+  const node = tree ? findNodeAtLocation(tree, [...path]) : undefined;
+  const prop = node?.parent;
+  const parent = prop?.parent;
+  if (!prop || parent?.type !== "object" || !parent.children) return text;
+  const i = parent.children.indexOf(prop);
+  const next = parent.children[i + 1];
+  if (i === 0 && next) {
+    // First of several: drop it and its comma, keep the whitespace that led to it.
+    return text.slice(0, prop.offset) + text.slice(next.offset);
+  }
+  const [raw] = modify(text, [...path], undefined, {});
+  return raw ? applyEdits(text, [raw]) : text;
 }
 
 function positionAfter(props: string[], key: string): number {

@@ -92,6 +92,28 @@ describe("settings.json round trip", () => {
     });
   }
 
+  for (const [name, text] of Object.entries({
+    "inline sibling before a new env":
+      '{\n  "statusLine": { "type": "command", "command": "x" }\n}\n',
+    "inline env object": '{\n  "model": "opus",\n  "env": { "DISABLE_TELEMETRY": "1" }\n}\n',
+    "compact file": '{"env":{"DISABLE_TELEMETRY":"1"},"model":"opus"}',
+  })) {
+    it(`neighbours keep their layout, and unbind restores the bytes (${name})`, async () => {
+      const system = createMemorySystem({ [SETTINGS]: text });
+      const bound = await runCycle(system, claudeBound, { "claude-code": makeToken(KEY_A) });
+      const boundText = (await system.readFile(SETTINGS)) as string;
+      expect(JSON.parse(boundText).env.ANTHROPIC_AUTH_TOKEN).toBe(KEY_A);
+      // Every original line is still there, unchanged, apart from the one we append to.
+      const kept = text.split("\n").filter((l) => !l.includes('"env"') && l.trim() !== "}");
+      for (const line of kept) expect(boundText).toContain(line);
+      if (name === "inline env object") {
+        expect(boundText).toMatch(/"env": \{ "DISABLE_TELEMETRY": "1", "ANTHROPIC_AUTH_TOKEN": /);
+      }
+      await runCycle(system, unbound, {}, bound.ledger);
+      expect(await system.readFile(SETTINGS)).toBe(text);
+    });
+  }
+
   it("a prior null (and the user's non-string env values) come back exactly", async () => {
     const text =
       '{\n  "env": {\n    "MAX_THINKING_TOKENS": 8000,\n    "ANTHROPIC_AUTH_TOKEN": null,\n    "ANTHROPIC_BASE_URL": "https://old.example"\n  }\n}\n';
