@@ -2,7 +2,13 @@ import { basename, dirname, join } from "node:path";
 import type { ToolId } from "../config/types.js";
 import { NeuradockError, StalePlanError, TargetError } from "../errors.js";
 import { hashText } from "../plan/hash.js";
-import { ledgerPath, mergeLedger, readLedger, serializeLedger } from "../plan/ledger.js";
+import {
+  ledgerPath,
+  mergeLedger,
+  pendingLedger,
+  readLedger,
+  serializeLedger,
+} from "../plan/ledger.js";
 import type { Action, FilePlan, Plan } from "../plan/types.js";
 import { describeFsError } from "../system/fs-errors.js";
 import { isTempFileOf } from "../system/temp-files.js";
@@ -113,14 +119,24 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
 
     const done: Step[] = [];
     let ledgerWritten = false;
+    const ledgerFile = ledgerPath(stateDir);
+    const ledgerBefore = writes.length > 0 ? await system.readFile(ledgerFile) : null;
     try {
+      if (writes.length > 0) {
+        // Journal first: a kill among the file writes must not orphan what we wrote.
+        const pending = serializeLedger(pendingLedger(await readLedger(system, stateDir), plan));
+        await system.writeFileAtomic(ledgerFile, pending, { mode: 0o600, dirMode: 0o700 });
+      }
       for (const step of writes) {
         await writeStep(system, step.plan, step.after);
         done.push(step);
       }
-      ledgerWritten = await writeLedger(system, stateDir, plan);
+      ledgerWritten = (await writeLedger(system, stateDir, plan)) || writes.length > 0;
     } catch (err) {
-      throw await rollBack(system, done, err, backups);
+      const failure = await rollBack(system, done, err, backups);
+      // The files are back as they were: so is the ledger (the pending one would be safe too).
+      await restoreLedger(system, ledgerFile, ledgerBefore).catch(() => {});
+      throw failure;
     }
 
     const summary: Record<Action, number> = { create: 0, update: 0, delete: 0 };
@@ -177,6 +193,11 @@ export async function nextLedgerText(
   if (Object.keys(plan.ledger).length === 0) return null;
   const next = serializeLedger(mergeLedger(await readLedger(system, stateDir), plan.ledger));
   return (await system.readFile(ledgerPath(stateDir))) === next ? null : next;
+}
+
+async function restoreLedger(system: System, file: string, text: string | null): Promise<void> {
+  if (text === null) await system.removeFile(file);
+  else await system.writeFileAtomic(file, text, { mode: 0o600, dirMode: 0o700 });
 }
 
 async function writeLedger(system: System, stateDir: string, plan: Plan): Promise<boolean> {

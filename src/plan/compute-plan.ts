@@ -12,6 +12,7 @@ import { applyFilePlan } from "../targets/edit.js";
 import { formatKeyPath, isSensitivePath, parseKeyPath } from "../targets/key-path.js";
 import type { ActualFile, JsonObject, KeyPath } from "../targets/types.js";
 import { hashValue } from "./hash.js";
+import { isOwnValue } from "./ledger.js";
 import type {
   ActualState,
   Change,
@@ -95,7 +96,7 @@ function planFile(d: DesiredFile, a: ActualFile, old: LedgerFile | undefined): F
       if (owned || current !== undefined) paths[key] = { sha256: wantHash, prior };
       continue;
     }
-    const drift = owned !== undefined && owned.sha256 !== currentHash;
+    const drift = owned !== undefined && !isOwnValue(owned, currentHash);
     const action =
       current === undefined ? "create" : entry.value === undefined ? "delete" : "update";
     changes.push({
@@ -130,7 +131,7 @@ function planFile(d: DesiredFile, a: ActualFile, old: LedgerFile | undefined): F
     const path = parseKeyPath(key);
     const current = getAtPath(doc, path);
     const base = { tool, file, path, before: current, sensitive: isSensitivePath(path) };
-    if (hashValue(current) !== owned.sha256) {
+    if (!isOwnValue(owned, hashValue(current))) {
       warn(
         "released-value-edited",
         `${key} was changed by hand since neuradock wrote it; it is left as it is and no longer managed`,

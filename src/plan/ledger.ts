@@ -1,7 +1,9 @@
 import { join } from "node:path";
 import { NeuradockError } from "../errors.js";
 import type { System } from "../system/types.js";
-import type { Ledger, LedgerFile, LedgerPath } from "./types.js";
+import { formatKeyPath } from "../targets/key-path.js";
+import { hashValue } from "./hash.js";
+import type { Ledger, LedgerFile, LedgerPath, Plan } from "./types.js";
 
 export const LEDGER_FILE = "ledger.json";
 
@@ -53,6 +55,53 @@ export function mergeLedger(old: Ledger, updates: Record<string, LedgerFile | nu
   return { version: 1, files };
 }
 
+/** Whether a value with this hash is one neuradock wrote (or was writing) at this path. */
+export function isOwnValue(entry: LedgerPath, hash: string): boolean {
+  return entry.sha256 === hash || (entry.pending?.includes(hash) ?? false);
+}
+
+/**
+ * The ledger to write before an apply's file writes: every path of the plan's files is owned,
+ * with the values on both sides of each change counting as neuradock's, and nothing is
+ * dropped yet. Whatever subset of the files a kill leaves written, the next plan then still
+ * recognises neuradock's values and gives prior values back. The final ledger replaces it.
+ */
+export function pendingLedger(old: Ledger, plan: Pick<Plan, "files" | "ledger">): Ledger {
+  const files: Record<string, LedgerFile> = { ...old.files };
+  for (const [file, next] of Object.entries(plan.ledger)) {
+    const before = old.files[file];
+    if (!before && !next) continue;
+    // Both sides of each change: the file may be caught before or after its write.
+    const sides = new Map<string, string[]>();
+    for (const c of plan.files.find((f) => f.file === file)?.changes ?? []) {
+      sides.set(formatKeyPath(c.path), [hashValue(c.before), hashValue(c.after)]);
+    }
+    const paths: Record<string, LedgerPath> = {};
+    const keys = new Set([...Object.keys(before?.paths ?? {}), ...Object.keys(next?.paths ?? {})]);
+    for (const key of keys) {
+      const o = before?.paths[key];
+      const n = next?.paths[key];
+      const base = (n ?? o) as LedgerPath;
+      const hashes = new Set([
+        ...(o ? [o.sha256, ...(o.pending ?? [])] : []),
+        ...(n ? [n.sha256, ...(n.pending ?? [])] : []),
+        ...(sides.get(key) ?? []),
+      ]);
+      hashes.delete(base.sha256);
+      paths[key] = hashes.size > 0 ? { ...base, pending: [...hashes].sort() } : base;
+    }
+    files[file] = {
+      tool: (next ?? before)!.tool,
+      createdFile: Boolean(before?.createdFile || next?.createdFile),
+      createdContainers: [
+        ...new Set([...(before?.createdContainers ?? []), ...(next?.createdContainers ?? [])]),
+      ],
+      paths,
+    };
+  }
+  return { version: 1, files };
+}
+
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
@@ -72,6 +121,12 @@ function isLedgerFile(v: unknown): v is LedgerFile {
 
 function isLedgerPath(v: unknown): v is LedgerPath {
   if (!isRecord(v) || typeof v.sha256 !== "string" || !isRecord(v.prior)) return false;
+  if (
+    v.pending !== undefined &&
+    !(Array.isArray(v.pending) && v.pending.every((h) => typeof h === "string"))
+  ) {
+    return false;
+  }
   if (v.prior.kind === "absent") return true;
   return (
     v.prior.kind === "value" &&

@@ -61,6 +61,11 @@ export interface PlanWarning {
 export interface LedgerPath {
   /** sha256 of the canonical JSON of the value neuradock last wrote, or "absent". */
   sha256: string;
+  /**
+   * Hashes that also count as neuradock's own: set while an apply is under way, so that a
+   * kill between the file writes and the final ledger leaves the ownership unambiguous.
+   */
+  pending?: string[];
   /** What was there before neuradock first took the path over. */
   prior: { kind: "absent" } | { kind: "value"; value: JsonValue; after: string | null };
 }

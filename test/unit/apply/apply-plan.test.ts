@@ -353,9 +353,10 @@ describe("applyPlan", () => {
     expect(base.snapshot()).toEqual(before);
     expect(dry.actions.filter((a) => a.op === "write").map((a) => a.path)).toEqual([
       expect.stringContaining("/state/backups/config.toml."),
+      // The pending ledger goes first; here it already equals the final one.
+      "/state/ledger.json",
       AUTH,
       CONFIG,
-      "/state/ledger.json",
     ]);
   });
 });
