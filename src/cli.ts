@@ -5,7 +5,9 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`Error: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(
+      `Error: internal error: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
     process.exitCode = 1;
   },
 );

@@ -43,6 +43,7 @@ async function reportError(err: unknown, io: Io): Promise<number> {
   }
   const message = err instanceof Error ? err.message : String(err);
   io.stderr.write(`Error: internal error: ${message}\n`);
-  if (io.env.NEURADOCK_DEBUG && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
+  if (io.env.NEURADOCK_DEBUG && err instanceof Error && err.stack)
+    io.stderr.write(`${err.stack}\n`);
   return 1;
 }
