@@ -289,7 +289,9 @@ async function main(): Promise<void> {
       target: "apply cost linear in settings.json size",
       held: linear(applySlope.curvature),
       measured: `${applySlope.perMbMs.toFixed(1)} ms/MB wall, ${applyCpuSlope.perMbMs.toFixed(1)} ms/MB CPU; per-MB cost 1→10 MB vs 10 KB→1 MB: ${applySlope.curvature.toFixed(2)}`,
-      why: "parse, format-preserving edit, backup copy and atomic write (fsync) each touch the file once",
+      why:
+        "parse, format-preserving edits (each one re-parses the file, see Findings), backup copy and " +
+        "atomic write; linear, but ~3-4x plan per MB",
     },
     {
       target: "peak RSS < 100 MB with a 1 MB settings.json",
@@ -297,7 +299,9 @@ async function main(): Promise<void> {
       measured: oneMb
         ? `plan ${mb(oneMb.plan.maxRssMb)}, apply ${mb(oneMb.apply.maxRssMb)} (node -e 0: ${mb(files.baseline.maxRssMb)})`
         : "n/a",
-      why: "the file is held as text, parsed once and edited as text; most of the rest is node itself and undici",
+      why:
+        "node itself (~38 MB) and undici, plus the parses of the file (~20 MB per MB of settings.json " +
+        "in apply, see Findings): held, but apply at 1 MB has little margin",
     },
   ];
 
@@ -362,6 +366,14 @@ const FINDINGS = `## Findings
 - **cosmiconfig bundled (fixed).** Config discovery (no \`-c\`) loaded cosmiconfig from node_modules
   (~18 ms); it is bundled like the other dependencies now (\`tsup.config.ts\`), ~8 ms faster.
   With \`-c FILE\` it is not loaded at all.
+- **apply costs ~3-4x plan per MB.** A profile of apply on the 10 MB file: the strict parse for the
+  plan (~125 ms), then jsonc-parser's \`modify\` re-parses the whole document for each key it sets
+  (setProperty → parseTree, ~270 ms) and \`setExactly\` parses it once more (inlineInsertion →
+  parseTree, ~220 ms). Editing from one parse tree per file (src/targets/edit.ts) would bring apply
+  close to plan; peak RSS follows the same parses (~20 MB per MB of settings.json), which is why
+  the 1 MB case sits just under the 100 MB target.
+- **100 accounts in neuradock.yaml cost ~90 ms CPU** in plan although only two are contacted:
+  that is the config layer (YAML with positions, schema check, rules) over 500 more lines.
 - **What is left in \`validate\`.** Over \`node -e 0\`: the ESM loader itself (node 20 reads every module
   through fs/promises and has no compile cache), commander (~8 ms), the yaml package (~11 ms) and
   the config layer, the precompiled schema check (~2 ms; ajv is not loaded at run time). Reaching
