@@ -378,6 +378,12 @@ const FINDINGS = `## Findings
   through fs/promises and has no compile cache), commander (~8 ms), the yaml package (~11 ms) and
   the config layer, the precompiled schema check (~2 ms; ajv is not loaded at run time). Reaching
   1.5x would need a cheaper command parser for the common paths or node >= 22's compile cache.
+- **Measured, not taken** (validate -c, CPU-probe harness, 25 interleaved runs):
+  \`processIo()\` (src/commands/io.ts) touches \`process.stdin\` on every command, which builds a
+  stream (~3 ms); a lazy getter would save that for all commands but apply. CommonJS output
+  (tsup \`format: cjs\` + a \`dist/package.json\` of type commonjs) made validate ~8.5 ms faster
+  (2.8x → 2.5x) but changes the shipped format and forbids top-level await in every module.
+  Minified output saved ~2.5 ms at the cost of readable stacks.
 `;
 
 main().catch((err: unknown) => {
