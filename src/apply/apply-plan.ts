@@ -125,7 +125,11 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
       if (writes.length > 0) {
         // Journal first: a kill among the file writes must not orphan what we wrote.
         const pending = serializeLedger(pendingLedger(await readLedger(system, stateDir), plan));
-        await system.writeFileAtomic(ledgerFile, pending, { mode: 0o600, dirMode: 0o700 });
+        await system.writeFileAtomic(ledgerFile, pending, {
+          mode: 0o600,
+          dirMode: 0o700,
+          secret: true,
+        });
       }
       for (const step of writes) {
         await writeStep(system, step.plan, step.after);
@@ -173,13 +177,20 @@ async function removeLeftoverTemps(system: System, files: readonly string[]): Pr
   }
 }
 
-async function writeStep(system: System, fp: FilePlan, text: string | null): Promise<void> {
+async function writeStep(
+  system: System,
+  fp: FilePlan,
+  text: string | null,
+  rollingBack = false,
+): Promise<void> {
   if (text === null) {
     await system.removeFile(fp.file);
   } else {
     await system.writeFileAtomic(fp.file, text, {
       mode: fp.credential ? 0o600 : 0o644,
       dirMode: 0o700,
+      // Codex keeps auth.json 0600 itself; one left readable by others is tightened.
+      secret: fp.target === "codex-auth" && !rollingBack,
     });
   }
 }
@@ -197,13 +208,17 @@ export async function nextLedgerText(
 
 async function restoreLedger(system: System, file: string, text: string | null): Promise<void> {
   if (text === null) await system.removeFile(file);
-  else await system.writeFileAtomic(file, text, { mode: 0o600, dirMode: 0o700 });
+  else await system.writeFileAtomic(file, text, { mode: 0o600, dirMode: 0o700, secret: true });
 }
 
 async function writeLedger(system: System, stateDir: string, plan: Plan): Promise<boolean> {
   const next = await nextLedgerText(system, stateDir, plan);
   if (next === null) return false;
-  await system.writeFileAtomic(ledgerPath(stateDir), next, { mode: 0o600, dirMode: 0o700 });
+  await system.writeFileAtomic(ledgerPath(stateDir), next, {
+    mode: 0o600,
+    dirMode: 0o700,
+    secret: true,
+  });
   return true;
 }
 
@@ -220,7 +235,7 @@ async function rollBack(
   const failed: string[] = [];
   for (const step of [...done].reverse()) {
     try {
-      await writeStep(system, step.plan, step.before);
+      await writeStep(system, step.plan, step.before, true);
     } catch (err) {
       const backup = backups.get(step.plan.file);
       failed.push(

@@ -53,7 +53,7 @@ export async function backupFile(
   let name = `${prefix}${stamp}-${pad(seq)}.bak`;
   while (existing.has(name)) name = `${prefix}${stamp}-${pad(++seq)}.bak`;
   const path = join(dir, name);
-  await system.writeFileAtomic(path, text, { mode: 0o600, dirMode: 0o700 });
+  await system.writeFileAtomic(path, text, { mode: 0o600, dirMode: 0o700, secret: true });
 
   const all = await listBackups(system, stateDir, file);
   for (const old of all.slice(0, Math.max(0, all.length - keep))) await system.removeFile(old);

@@ -39,6 +39,7 @@ export async function runPlan(opts: PlanCliOptions, io: Io): Promise<number> {
     await system.writeFileAtomic(resolve(io.cwd, opts.out), serializePlanFile(plan), {
       mode: 0o600,
       dirMode: 0o700,
+      secret: true,
     });
   }
   const json = renderPlanJson(plan, { showSecrets: opts.showSecrets ?? false });

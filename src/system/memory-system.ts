@@ -280,7 +280,10 @@ export function createMemorySystem(files: Record<string, MemoryEntry> = {}): Mem
       nodes.set(real, {
         kind: "file",
         data,
-        mode: existing?.kind === "file" ? existing.mode : (options.mode ?? 0o600),
+        mode:
+          existing?.kind === "file"
+            ? existing.mode & (options.secret ? 0o7700 : 0o7777)
+            : (options.mode ?? 0o600),
         uid: existing?.kind === "file" ? existing.uid : OWNER_UID,
         gid: existing?.kind === "file" ? existing.gid : OWNER_GID,
         mtimeMs: tick(),

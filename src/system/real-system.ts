@@ -138,7 +138,7 @@ async function writeFileAtomic(
       await handle.close();
     }
     if (existing !== null) {
-      await fs.chmod(temp, existing.mode & 0o7777);
+      await fs.chmod(temp, existing.mode & (options.secret ? 0o7700 : 0o7777));
       // Only root can give a file away; anyone else writes files they own anyway.
       if (isRoot()) await fs.chown(temp, existing.uid, existing.gid);
     } else {

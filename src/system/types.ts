@@ -17,6 +17,11 @@ export interface WriteOptions {
   mode?: number;
   /** Mode for parent directories that must be created. */
   dirMode?: number;
+  /**
+   * The data is secret: an existing file keeps its owner but loses any group/other
+   * permission bits (a world-readable auth.json or saved plan would expose the key).
+   */
+  secret?: boolean;
 }
 
 export interface System {

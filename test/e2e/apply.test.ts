@@ -229,6 +229,18 @@ describe("neuradock apply", () => {
     expect(existsSync(CONFIG())).toBe(false); // created by neuradock, deleted again
   });
 
+  it("secrets never land in a file others can read: auth.json and a saved plan are tightened to 0600", async () => {
+    await mkdir(join(home, ".codex"));
+    await writeFile(AUTH(), USER_AUTH, { mode: 0o644 });
+    const planFile = join(home, "old.plan");
+    await writeFile(planFile, "{}", { mode: 0o644 });
+    expect((await runCli(["plan", "--out", planFile, "-c", configFile])).code).toBe(0);
+    expect((await stat(planFile)).mode & 0o777).toBe(0o600);
+    expect((await runCli(["apply", planFile])).code).toBe(0);
+    expect((await stat(AUTH())).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(await readFile(AUTH(), "utf8")).OPENAI_API_KEY).toBe(CODEX_KEY);
+  });
+
   it("a saved plan needs no -y, and is refused once a file changed", async () => {
     await mkdir(join(home, ".claude"));
     await writeFile(SETTINGS(), USER_SETTINGS);

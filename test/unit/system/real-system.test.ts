@@ -62,6 +62,14 @@ describe("createRealSystem", () => {
     expect(await readFile(target, "utf8")).toBe('{"x":1}');
   });
 
+  it("a secret write keeps the owner but drops group/other bits of an existing file", async () => {
+    const target = join(dir, "auth.json");
+    await writeFile(target, "{}");
+    await chmod(target, 0o664);
+    await system.writeFileAtomic(target, '{"OPENAI_API_KEY":"k"}', { mode: 0o600, secret: true });
+    expect((await stat(target)).mode & 0o7777).toBe(0o600);
+  });
+
   it("writes through a symlink: the link stays a link and the real file changes", async () => {
     const repo = join(dir, "dotfiles");
     await mkdir(repo);
