@@ -71,10 +71,6 @@ function planFile(d: DesiredFile, a: ActualFile, old: LedgerFile | undefined): F
     warnings.push({ code, tool, file, message });
   const present = (p: KeyPath) => getAtPath(doc, p) !== undefined;
 
-  for (const check of d.checks) {
-    if (check.paths.some(present)) warn(check.code, check.message);
-  }
-
   // Paths the binding wants.
   const wanted = new Set<string>();
   const createdContainers = new Set(old?.createdContainers ?? []);
@@ -162,6 +158,12 @@ function planFile(d: DesiredFile, a: ActualFile, old: LedgerFile | undefined): F
     if (c.after === undefined) deleteAtPath(result, c.path);
     else setAtPath(result, c.path, c.after);
   }
+  // Credential checks look at the file as it will be, so a plan that puts the user's other
+  // key back (keep_other_credentials) warns before it is applied, not after.
+  const checkWarnings: PlanWarning[] = d.checks
+    .filter((check) => check.paths.some((p) => getAtPath(result, p) !== undefined))
+    .map((check) => ({ code: check.code, tool, file, message: check.message }));
+  warnings.unshift(...checkWarnings);
   const removeContainers: KeyPath[] = [];
   const keptContainers: string[] = [];
   const byDepth = [...createdContainers].map(parseKeyPath).sort((x, y) => y.length - x.length);

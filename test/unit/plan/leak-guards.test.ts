@@ -54,6 +54,24 @@ describe("Claude Code leak guards", () => {
     expect(await system.readFile(SETTINGS)).toBe(settings);
   });
 
+  it("opting out later warns in the very plan that puts the credentials back", async () => {
+    const system = createMemorySystem({ [SETTINGS]: settings });
+    const bound = await runCycle(system, claude(), token);
+    const plan = await planOnly(
+      system,
+      claude({ keepOtherCredentials: true }),
+      token,
+      bound.ledger,
+    );
+    const restores = plan.files[0]!.changes.filter((c) => c.reason === "restore");
+    expect(restores.map((c) => c.path.join("."))).toEqual(
+      expect.arrayContaining(["env.ANTHROPIC_API_KEY", "apiKeyHelper"]),
+    );
+    const kept = plan.warnings.filter((w) => w.code === "other-credentials-kept");
+    expect(kept).toHaveLength(2);
+    expect(kept[0]!.message).toContain("WILL send");
+  });
+
   it("a credential added back by hand while bound is taken over again and reported", async () => {
     const system = createMemorySystem({ [SETTINGS]: settings });
     const bound = await runCycle(system, claude(), token);
