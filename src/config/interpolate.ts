@@ -57,13 +57,18 @@ export function interpolateString(input: string, env: NodeJS.ProcessEnv): Interp
 export function interpolateTree(
   data: unknown,
   env: NodeJS.ProcessEnv,
-): { value: unknown; problems: PathProblem[] } {
+): { value: unknown; problems: PathProblem[]; fromEnv: Set<string> } {
   const problems: PathProblem[] = [];
+  // Paths whose value came (partly) from the environment: never quote those in a message.
+  const fromEnv = new Set<string>();
   const walk = (v: unknown, path: DocPath): unknown => {
     if (typeof v === "string") {
       if (!v.includes("${")) return v;
       const r = interpolateString(v, env);
-      if (r.ok) return r.value;
+      if (r.ok) {
+        if (r.value !== v.replaceAll("$${", "${")) fromEnv.add(path.join("\u0000"));
+        return r.value;
+      }
       problems.push({ path, message: `${labelOf(path)}: ${r.message}` });
       return v;
     }
@@ -83,5 +88,5 @@ export function interpolateTree(
     }
     return v;
   };
-  return { value: walk(data, []), problems };
+  return { value: walk(data, []), problems, fromEnv };
 }

@@ -74,10 +74,13 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<Config> {
   const { checkSchema } = await import("./schema-check.js");
   const schemaProblems = checkSchema(src.data);
   const interpolated = interpolateTree(src.data, opts.env);
-  // A rule problem where the schema already complained would say the same thing twice.
-  const schemaPaths = new Set(schemaProblems.map((p) => p.path.join("\u0000")));
-  const ruleProblems = checkRules(interpolated.value).filter(
-    (p) => !schemaPaths.has(p.path.join("\u0000")),
+  // A rule problem where the schema or interpolation already complained would say the same
+  // thing twice (an unset ${VAR} is not also "not a URL").
+  const reported = new Set(
+    [...schemaProblems, ...interpolated.problems].map((p) => p.path.join("\u0000")),
+  );
+  const ruleProblems = checkRules(interpolated.value, interpolated.fromEnv).filter(
+    (p) => !reported.has(p.path.join("\u0000")),
   );
   const problems = [...schemaProblems, ...interpolated.problems, ...ruleProblems];
   if (problems.length > 0) throw new ConfigError(sortDiagnostics(problems.map(toDiagnostic)));

@@ -41,8 +41,12 @@ const RESERVED_CLAUDE_ENV: Record<string, string> = {
  * The rules a schema cannot express (references, reserved names, URL policy). Tolerant of a
  * document that failed the schema, so that every problem is reported in one run.
  */
-export function checkRules(data: unknown): PathProblem[] {
+export function checkRules(data: unknown, fromEnv: ReadonlySet<string> = new Set()): PathProblem[] {
   const problems: PathProblem[] = [];
+  // A reference read from the environment may be anything, a secret included: not quoted.
+  const hidden = (path: DocPath) => fromEnv.has(path.join("\u0000"));
+  const shown = (path: DocPath, value: string) =>
+    hidden(path) ? "(from the environment)" : safeName(value);
   const add = (path: DocPath, message: string, at: "key" | "value" = "value") =>
     problems.push({ path, message, at });
   const root = isObj(data) ? data : {};
@@ -78,12 +82,12 @@ export function checkRules(data: unknown): PathProblem[] {
     if (acc.provider === "newapi" && acc.url === undefined) {
       add(here, `accounts.${id}: url is required for provider newapi`, "key");
     }
-    if (typeof acc.url === "string" && acc.url.trim() !== "" && !acc.url.includes("${")) {
+    if (typeof acc.url === "string" && acc.url.trim() !== "") {
       const why = checkUrl(acc.url);
       if (why) add([...here, "url"], `accounts.${id}.url ${why}`);
     }
     const uid = acc.user_id;
-    if (typeof uid === "string" && parseUserId(uid) === undefined && !uid.includes("${")) {
+    if (typeof uid === "string" && parseUserId(uid) === undefined) {
       add([...here, "user_id"], `accounts.${id}.user_id must be a positive integer`);
     }
     if (hasSession && isObj(acc.cookies) && "session" in acc.cookies) {
@@ -108,7 +112,7 @@ export function checkRules(data: unknown): PathProblem[] {
           "key",
         );
       }
-      if (typeof url === "string" && url.trim() !== "" && !url.includes("${")) {
+      if (typeof url === "string" && url.trim() !== "") {
         const why = checkUrl(url);
         if (why) add(here, `nodes.${provider}.${name} ${why}`);
       }
@@ -124,11 +128,12 @@ export function checkRules(data: unknown): PathProblem[] {
     const account = typeof accountId === "string" ? accounts[accountId] : undefined;
     if (typeof accountId === "string" && accountId !== "" && !isObj(account)) {
       const ids = Object.keys(accounts);
+      const name = shown([...here, "account"], accountId);
       add(
         [...here, "account"],
         ids.length === 0
-          ? `unknown account '${safeName(accountId)}': no accounts are declared`
-          : `unknown account '${safeName(accountId)}'${didYouMean(accountId, ids)}`,
+          ? `unknown account '${name}': no accounts are declared`
+          : `unknown account '${name}'${hidden([...here, "account"]) ? "" : didYouMean(accountId, ids)}`,
       );
     }
     const node = binding.node;
@@ -138,13 +143,15 @@ export function checkRules(data: unknown): PathProblem[] {
         const elsewhere = listNodes(declared)
           .filter((n) => n.name === node)
           .map((n) => n.provider);
+        const name = shown([...here, "node"], node);
+        const quoted = !hidden([...here, "node"]);
         const other =
-          elsewhere.length > 0
-            ? `; '${safeName(node)}' is a node of ${[...new Set(elsewhere)].join(", ")}, not of ${account.provider}`
+          elsewhere.length > 0 && quoted
+            ? `; '${name}' is a node of ${[...new Set(elsewhere)].join(", ")}, not of ${account.provider}`
             : "";
         add(
           [...here, "node"],
-          `unknown node '${safeName(node)}' for provider ${account.provider} (available: ${names.join(", ")})${didYouMean(node, names)}${other}`,
+          `unknown node '${name}' for provider ${account.provider} (available: ${names.join(", ")})${quoted ? didYouMean(node, names) : ""}${other}`,
         );
       }
     }

@@ -226,14 +226,8 @@ const mutatedValid: fc.Arbitrary<string> = fc
     return lines.join("\n");
   });
 
-/**
- * Known leak (see the `it.fails` case below): an unknown `account:` or `node:` is quoted in
- * the error after interpolation, so a ${VAR} there puts the variable's value in the message.
- */
-const quotesReference = (text: string) => /^\s*(account|node):.*\$\{/m.test(text);
-
 describe("fuzz: neuradock.yaml", () => {
-  it.fails("known leak: an interpolated unknown account or node is quoted in the error", async () => {
+  it("an unknown account or node read from the environment is never quoted", async () => {
     const file = join(dir, "leak.yaml");
     writeFileSync(
       file,
@@ -249,9 +243,7 @@ describe("fuzz: neuradock.yaml", () => {
     let loaded = 0;
     await fc.assert(
       fc.asyncProperty(
-        fc
-          .oneof(yamlish, mutatedValid, mutatedValid, fc.string({ maxLength: 200 }))
-          .filter((text) => !quotesReference(text)),
+        fc.oneof(yamlish, mutatedValid, mutatedValid, fc.string({ maxLength: 200 })),
         async (text) => {
           const file = join(dir, `c${n++}.yaml`);
           writeFileSync(file, text);

@@ -38,6 +38,13 @@ export const BROKEN_CONFIGS: Record<string, string[]> = {
   "http-public-account-url.yaml": [
     "5:10: accounts.relay.url must use https (http is allowed only for loopback hosts; got http://relay.example.com)",
   ],
+  "http-url-behind-escape.yaml": [
+    "5:10: accounts.relay.url must use https (http is allowed only for loopback hosts; got http://relay.example.com)",
+  ],
+  "reference-from-env.yaml": [
+    "9:14: unknown account '(from the environment)'",
+    "14:11: unknown node '(from the environment)' for provider anyrouter (available: default, cn-shanghai, cn-nb1)",
+  ],
   "http-public-node.yaml": [
     "9:12: nodes.anyrouter.plain must use https (http is allowed only for loopback hosts; got http://api.example.com)",
   ],
