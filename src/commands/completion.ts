@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { TOOLS } from "../config/types.js";
 import { UsageError } from "../errors.js";
 import type { Io } from "./io.js";
 import { buildProgram } from "./program.js";
@@ -29,7 +30,7 @@ export function describeCommands(program: Command): CommandSpec[] {
         flags: [o.short, o.long].filter((f): f is string => typeof f === "string"),
         description: o.description,
         takesValue: o.required || o.optional,
-        choices: o.argChoices,
+        choices: o.argChoices ?? (o.long === "--target" ? [...TOOLS] : undefined),
       })),
       { flags: ["-h", "--help"], description: "display help", takesValue: false },
     ],

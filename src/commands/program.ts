@@ -1,7 +1,17 @@
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import type { GlobalOptions, Io } from "./io.js";
 
 type SetExit = (code: number) => void;
+
+function collectTools(value: string, previous: string[] | undefined): string[] {
+  const tools = value.split(",").map((t) => t.trim());
+  for (const tool of tools) {
+    if (!TOOL_CHOICES.includes(tool)) {
+      throw new InvalidArgumentError(`Allowed choices are ${TOOL_CHOICES.join(", ")}.`);
+    }
+  }
+  return [...new Set([...(previous ?? []), ...tools])];
+}
 
 const TOOL_CHOICES = ["claude-code", "codex"];
 
@@ -24,8 +34,12 @@ export function buildProgram(io: Io, version: string, setExit: SetExit): Command
 
   const withConfig = (cmd: Command) =>
     cmd.option("-c, --config <file>", "use this neuradock.yaml instead of searching for one");
+  // Repeatable (`--target codex --target claude-code`) or comma-separated; not variadic, so
+  // `apply --target codex plan.out` still reads plan.out as the plan file.
   const targetOption = () =>
-    new Option("--target <tool...>", "limit to these tools").choices(TOOL_CHOICES);
+    new Option("--target <tool>", `limit to this tool (${TOOL_CHOICES.join(", ")}); repeatable`)
+      .argParser(collectTools)
+      .default(undefined);
 
   withConfig(program.command("plan"))
     .description("fetch live tokens and show what would change in the tools' files")

@@ -36,6 +36,21 @@ describe("the CLI error boundary", () => {
     expect(unknownOption.err()).toContain("unknown option '--jsno'");
   });
 
+  it("--target is repeatable and comma-separated, and never swallows the plan file", async () => {
+    const seen: unknown[] = [];
+    const { buildProgram } = await import("../../../src/commands/program.js");
+    const program = buildProgram(captureIo(), "0", () => {});
+    const apply = program.commands.find((c) => c.name() === "apply")!;
+    apply.action((planfile: unknown, opts: { target?: string[] }) => {
+      seen.push(planfile, opts.target);
+    });
+    await program.parseAsync(["apply", "--target", "codex", "p.plan"], { from: "user" });
+    await program.parseAsync(["apply", "--target", "codex,claude-code", "--target", "codex"], {
+      from: "user",
+    });
+    expect(seen).toEqual(["p.plan", ["codex"], undefined, ["codex", "claude-code"]]);
+  });
+
   it("rejects a --target that is not a tool", async () => {
     const io = captureIo();
     expect(await main(["plan", "--target", "vim"], io)).toBe(1);
