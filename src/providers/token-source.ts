@@ -23,10 +23,22 @@ export function createTokenSource(opts: TokenSourceOptions = {}): ClosableTokenS
   if (opts.retries !== undefined) httpOptions.retries = opts.retries;
   if (opts.backoffMs !== undefined) httpOptions.backoffMs = opts.backoffMs;
   const client = new NewApiClient(dispatcher, httpOptions);
+  // Concurrent asks for one account share one listing: two bindings on one account cost
+  // one round of requests (and fail once). Later asks fetch afresh.
+  const inFlight = new Map<string, Promise<RawToken[]>>();
+  const listRaw = (account: Account) => {
+    const key = JSON.stringify([account.id, account.url, account.userId]);
+    let listing = inFlight.get(key);
+    if (!listing) {
+      listing = fetchRawTokens(client, account).finally(() => inFlight.delete(key));
+      inFlight.set(key, listing);
+    }
+    return listing;
+  };
 
   return {
     async listTokens(account: Account): Promise<AccountTokens> {
-      const raw = await fetchRawTokens(client, account);
+      const raw = await listRaw(account);
       return {
         account: account.id,
         provider: account.provider,
@@ -36,7 +48,7 @@ export function createTokenSource(opts: TokenSourceOptions = {}): ClosableTokenS
     },
 
     async resolveToken(account: Account, selector: TokenSelector): Promise<ResolvedToken> {
-      const raw = await fetchRawTokens(client, account);
+      const raw = await listRaw(account);
       const token = selectToken(account, raw, selector);
       const info = toTokenInfo(token);
       const label = `token '${token.name}' (id ${token.id})`;
@@ -139,7 +151,10 @@ export function unwrapAll<T>(settled: PromiseSettledResult<T>[]): T[] {
 }
 
 export function combineErrors(errors: unknown[]): Error {
-  if (errors.length === 1) return errors[0] as Error;
-  const lines = errors.map((e) => (e instanceof Error ? e.message : String(e)));
-  return new NeuradockError(`${errors.length} relay requests failed:`, lines);
+  // The same failure (one account's listing, shared by two bindings) is reported once.
+  const unique = [...new Set(errors)];
+  if (unique.length === 1) return unique[0] as Error;
+  const lines = [...new Set(unique.map((e) => (e instanceof Error ? e.message : String(e))))];
+  if (lines.length === 1) return unique[0] as Error;
+  return new NeuradockError(`${lines.length} relay requests failed:`, lines);
 }

@@ -131,3 +131,26 @@ describe("resolveToken", () => {
     for (const secret of demoSecrets()) expect(text).not.toContain(secret);
   });
 });
+
+describe("two bindings on one account", () => {
+  it("share one listing, and a failure is reported once", async () => {
+    const { alice, users } = await setup();
+    const requests = [
+      { account: alice, selector: { name: "claude" } },
+      { account: alice, selector: { name: "codex" } },
+    ];
+    const resolved = await resolveAllTokens(source!, requests);
+    expect(resolved.map((r) => r.info.name)).toEqual(["claude", "codex"]);
+    const listings = gw!.state.log.filter((r) => r.path === "/api/token/");
+    expect(listings).toHaveLength(1);
+
+    users[0]!.session = "rotated-elsewhere";
+    gw!.state.users = users;
+    const err = await resolveAllTokens(source!, requests).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ProviderError);
+    expect((err as ProviderError).details).toEqual([]);
+  });
+});
