@@ -1,5 +1,5 @@
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { isAbsolute, join } from "node:path";
 
 type Env = NodeJS.ProcessEnv;
 
@@ -16,7 +16,8 @@ export function stateDir(env: Env, platform: NodeJS.Platform = process.platform)
     const local = env.LOCALAPPDATA ?? join(homeDir(env, platform), "AppData", "Local");
     return join(local, "neuradock");
   }
-  if (env.XDG_STATE_HOME) return join(env.XDG_STATE_HOME, "neuradock");
+  // XDG: an empty (or relative) value counts as unset.
+  if (isAbsolute(env.XDG_STATE_HOME ?? "")) return join(env.XDG_STATE_HOME as string, "neuradock");
   return join(homeDir(env, platform), ".local", "state", "neuradock");
 }
 
@@ -25,5 +26,6 @@ export function userConfigDir(env: Env, platform: NodeJS.Platform = process.plat
   if (platform === "win32") {
     return join(env.APPDATA ?? join(homeDir(env, platform), "AppData", "Roaming"), "neuradock");
   }
-  return join(env.XDG_CONFIG_HOME ?? join(homeDir(env, platform), ".config"), "neuradock");
+  const xdg = env.XDG_CONFIG_HOME;
+  return join(xdg && isAbsolute(xdg) ? xdg : join(homeDir(env, platform), ".config"), "neuradock");
 }
