@@ -13,7 +13,7 @@ export async function readActualState(
 ): Promise<ActualState> {
   const entries = await Promise.all(targets.map((t) => readActualFile(system, t)));
   const state: ActualState = {};
-  for (const file of entries) state[file.target.id] = file;
+  for (const file of entries) state[file.target.path] = file;
   return state;
 }
 

@@ -41,7 +41,7 @@ export function computePlan(
   const ledgerOut: Record<string, LedgerFile | null> = {};
   for (const d of desired.files) {
     if (!tools.includes(d.target.tool)) continue;
-    const a = actual[d.target.id];
+    const a = actual[d.target.path];
     if (!a) throw new Error(`internal error: ${d.target.path} was not read before planning`);
     const result = planFile(d, a, ledger.files[d.target.path]);
     files.push(result.plan);

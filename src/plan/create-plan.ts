@@ -1,3 +1,4 @@
+import { basename } from "node:path";
 import { type Config, TOOLS, type ToolId } from "../config/types.js";
 import { resolveAllTokens } from "../providers/token-source.js";
 import type { ResolvedToken, TokenSource } from "../providers/types.js";
@@ -27,11 +28,17 @@ export async function createPlan(opts: CreatePlanOptions): Promise<Plan> {
   const ledger = await readLedger(system, opts.stateDir);
   const known = new Set<ToolId>();
   for (const tool of TOOLS) if (config.bindings[tool]) known.add(tool);
-  for (const target of Object.values(targets)) {
-    const entry = ledger.files[target.path];
-    if (entry) known.add(entry.tool);
-  }
+  for (const entry of Object.values(ledger.files)) known.add(entry.tool);
   const tools = TOOLS.filter((t) => (opts.tools ? opts.tools.includes(t) : known.has(t)));
+  // Files neuradock wrote where the tools no longer look ($CLAUDE_CONFIG_DIR or $CODEX_HOME
+  // changed): released like a removed binding, so nothing of ours is left behind there.
+  const current = new Set(Object.values(targets).map((t) => t.path));
+  const strays = Object.entries(ledger.files).flatMap(([path, entry]) => {
+    const like = Object.values(targets).find(
+      (t) => t.tool === entry.tool && basename(t.path) === basename(path),
+    );
+    return !current.has(path) && like && tools.includes(entry.tool) ? [{ ...like, path }] : [];
+  });
 
   const bound = tools.flatMap((tool) => {
     const binding = config.bindings[tool];
@@ -40,13 +47,22 @@ export async function createPlan(opts: CreatePlanOptions): Promise<Plan> {
   });
   const [resolved, actual] = await Promise.all([
     resolveAllTokens(opts.tokenSource, bound),
-    readActualState(
-      system,
-      Object.values(targets).filter((t) => tools.includes(t.tool)),
-    ),
+    readActualState(system, [
+      ...Object.values(targets).filter((t) => tools.includes(t.tool)),
+      ...strays,
+    ]),
   ]);
   const tokens = new Map<ToolId, ResolvedToken>();
   for (const [i, b] of bound.entries()) tokens.set(b.tool, resolved[i] as ResolvedToken);
   const desired = buildDesiredState(config, tokens, targets);
+  for (const target of strays) {
+    desired.files.push({ target, bound: false, entries: [], checks: [] });
+    desired.warnings.push({
+      code: "moved-config",
+      tool: target.tool,
+      file: target.path,
+      message: `neuradock wrote ${target.path}, which ${target.tool} no longer reads ($${target.tool === "codex" ? "CODEX_HOME" : "CLAUDE_CONFIG_DIR"} points elsewhere now): what neuradock wrote there is given back`,
+    });
+  }
   return computePlan(desired, actual, ledger, tools);
 }

@@ -51,7 +51,8 @@ export interface PlanWarning {
     | "other-credentials-kept"
     | "drift"
     | "released-value-edited"
-    | "token-status";
+    | "token-status"
+    | "moved-config";
   tool?: ToolId;
   file?: string;
   message: string;
@@ -130,5 +131,5 @@ export interface DesiredState {
   warnings: PlanWarning[];
 }
 
-/** What is on disk for each target file that was read. */
-export type ActualState = Partial<Record<TargetId, import("../targets/types.js").ActualFile>>;
+/** What is on disk for each target file that was read, by path. */
+export type ActualState = Partial<Record<string, import("../targets/types.js").ActualFile>>;
