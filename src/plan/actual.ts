@@ -23,7 +23,14 @@ export async function readActualFile(system: System, target: TargetFile): Promis
   try {
     const stat = await system.stat(file);
     if (stat === null) {
-      // A dangling symlink reads as absent; writing through it then creates its target.
+      // A dangling symlink is refused now, as apply would refuse it: the plan must not
+      // promise a write that cannot happen.
+      if ((await system.lstat(file))?.kind === "symlink") {
+        throw new TargetError(
+          file,
+          "is a symbolic link to a file that does not exist (dangling link); create the file it points to (e.g. in your dotfiles repo) or remove the link",
+        );
+      }
       return { kind: "absent", target };
     }
     if (stat.kind === "directory") throw new TargetError(file, "is a directory, expected a file");

@@ -176,8 +176,9 @@ describe("shapes on disk", () => {
     await symlink(join(home, "dotfiles", "settings.json"), SETTINGS());
     const before = await snapshot();
     const run = await runApply();
+    // Refused while planning already: the plan never promises a write that cannot happen.
     expect(run.stderr).toMatch(
-      /settings\.json: is a symbolic link to .*dotfiles\/settings\.json, which does not exist \(dangling link\)/,
+      /settings\.json: is a symbolic link to a file that does not exist \(dangling link\)/,
     );
     await expectUntouched(before, run);
     expect((await lstat(SETTINGS())).isSymbolicLink()).toBe(true);
