@@ -23,7 +23,14 @@ export function renderPlanHuman(json: PlanJson, opts: RenderHumanOptions): strin
     out.push("neuradock will make these changes:", "");
     for (const list of groups.values()) {
       const first = list[0] as PlanJsonChange;
-      out.push(`  ${c.bold(first.tool)}  ${c.dim(first.file)}`);
+      const whole = json.files.find((f) => f.file === first.file);
+      const note =
+        whole?.action === "create"
+          ? c.green(" (new file)")
+          : whole?.action === "delete"
+            ? c.red(" (file deleted: neuradock created it and nothing else is left in it)")
+            : "";
+      out.push(`  ${c.bold(first.tool)}  ${c.dim(first.file)}${note}`);
       for (const ch of list) {
         const sign = paint[ch.action](SIGNS[ch.action]);
         if (ch.action === "create") {
@@ -33,6 +40,12 @@ export function renderPlanHuman(json: PlanJson, opts: RenderHumanOptions): strin
         } else {
           out.push(`    ${sign} ${ch.path} ${c.dim(`(was ${show(ch, ch.before)})`)}`);
         }
+      }
+      const containers = whole?.action === "delete" ? [] : (whole?.removed_containers ?? []);
+      for (const container of containers) {
+        out.push(
+          `    ${paint.delete("-")} ${container} ${c.dim("(empty now; neuradock created it)")}`,
+        );
       }
       out.push("");
     }

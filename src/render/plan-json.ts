@@ -11,6 +11,16 @@ export interface PlanJson {
   summary: Record<Action, number>;
   basis: Record<string, string | null>;
   warnings: PlanJsonWarning[];
+  /** What happens to each file that changes as a whole: created, deleted, containers removed. */
+  files: PlanJsonFile[];
+}
+
+export interface PlanJsonFile {
+  tool: ToolId;
+  file: string;
+  action: Action;
+  /** Objects/tables neuradock created that are removed because they are empty now. */
+  removed_containers: string[];
 }
 
 export interface PlanJsonChange {
@@ -39,8 +49,17 @@ export function renderPlanJson(plan: Plan, opts: RenderJsonOptions): PlanJson {
   const changes: PlanJsonChange[] = [];
   const summary: Record<Action, number> = { create: 0, update: 0, delete: 0 };
   const basis: Record<string, string | null> = {};
+  const files: PlanJsonFile[] = [];
   for (const file of plan.files) {
     basis[file.file] = file.basis;
+    if (file.changes.length > 0 || file.deleteFile || file.removeContainers.length > 0) {
+      files.push({
+        tool: file.tool,
+        file: file.file,
+        action: file.deleteFile ? "delete" : file.basis === null ? "create" : "update",
+        removed_containers: file.removeContainers.map(formatKeyPath),
+      });
+    }
     for (const c of file.changes) {
       const sensitive = c.sensitive || isSensitivePath(c.path);
       const show = (v: JsonValue | undefined): JsonValue =>
@@ -63,7 +82,7 @@ export function renderPlanJson(plan: Plan, opts: RenderJsonOptions): PlanJson {
     file: w.file ?? null,
     message: w.message,
   }));
-  return { format_version: "1", changes, summary, basis, warnings };
+  return { format_version: "1", changes, summary, basis, warnings, files };
 }
 
 // null (e.g. Codex's `"OPENAI_API_KEY": null`) holds nothing to hide.

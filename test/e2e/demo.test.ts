@@ -42,6 +42,9 @@ describe("npm run demo", () => {
     expect(output).toContain("Plan: 9 to add, 0 to change, 0 to remove.");
     expect(output).toContain("Apply complete: 9 added, 0 changed, 0 removed.");
     expect(output).toContain("Plan: 0 to add, 0 to change, 6 to remove.");
+    expect(output).toMatch(/\.codex\/auth\.json \(new file\)/);
+    expect(output).toMatch(/\.codex\/config\.toml \(file deleted: neuradock created it/);
+    expect(output).not.toMatch(/settings\.json \(new file\)/); // it was the user's
     // The user's own keys survive next to ours.
     expect(output).toContain('"DISABLE_TELEMETRY": "1"');
     const lastPlan = output.slice(output.lastIndexOf("==> Plan again: neuradock plan"));

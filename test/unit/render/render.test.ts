@@ -50,12 +50,14 @@ describe("plan rendering", () => {
     const json = renderPlanJson(plan, { showSecrets: false });
     const text = `${JSON.stringify(json, null, 2)}\n`;
     expectGolden("plan-first-bind.json", text);
+    // design.md's fields, then `files` (whole-file actions), an addition readers may ignore.
     expect(Object.keys(json)).toEqual([
       "format_version",
       "changes",
       "summary",
       "basis",
       "warnings",
+      "files",
     ]);
     expect(Object.keys(json.changes[0]!)).toEqual([
       "tool",
