@@ -25,7 +25,8 @@ const USER_KEY = "sk-ant-api03-userownkeyAAAABBBBCCCCDDDD";
 /** Compare with a golden file; UPDATE_GOLDEN=1 rewrites it (review the diff before committing). */
 function expectGolden(name: string, actual: string) {
   const file = join(GOLDEN, name);
-  if (process.env.UPDATE_GOLDEN === "1" || !existsSync(file)) writeFileSync(file, actual);
+  if (process.env.UPDATE_GOLDEN === "1") writeFileSync(file, actual);
+  expect(existsSync(file), `${name} is missing: run with UPDATE_GOLDEN=1 to create it`).toBe(true);
   expect(actual).toBe(readFileSync(file, "utf8"));
 }
 
