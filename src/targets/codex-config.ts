@@ -2,7 +2,11 @@ import type { Account } from "../config/types.js";
 import type { DesiredEntry } from "../plan/types.js";
 import type { TargetAdapter } from "./adapter.js";
 import { trimUrl } from "./adapter.js";
-import { parseTomlTarget } from "./toml-file.js";
+import { isObject } from "./doc-path.js";
+import { formatKeyPath } from "./key-path.js";
+import { targetErrorAt } from "./position.js";
+import { locateTomlPath, parseTomlTarget } from "./toml-file.js";
+import type { JsonObject, KeyPath } from "./types.js";
 
 const DISPLAY_NAMES: Record<string, string> = {
   anyrouter: "AnyRouter",
@@ -19,7 +23,16 @@ export const codexConfigAdapter: TargetAdapter = {
   id: "codex-config",
 
   parse(file, text) {
-    return parseTomlTarget(file, text);
+    const doc = parseTomlTarget(file, text);
+    // Codex reads these as tables too; refused here, before a plan, rather than half-applied.
+    const providers = doc.model_providers;
+    if (providers !== undefined) {
+      requireTable(file, text, doc, ["model_providers"]);
+      for (const id of Object.keys(providers as JsonObject)) {
+        requireTable(file, text, doc, ["model_providers", id]);
+      }
+    }
+    return doc;
   },
 
   desired({ binding, account }) {
@@ -42,3 +55,11 @@ export const codexConfigAdapter: TargetAdapter = {
     return { entries, checks: [] };
   },
 };
+
+function requireTable(file: string, text: string, doc: JsonObject, path: KeyPath): void {
+  let value: unknown = doc;
+  for (const seg of path) value = (value as JsonObject)[seg];
+  if (isObject(value as JsonObject)) return;
+  const at = locateTomlPath(text, path) ?? { line: 1, col: 1 };
+  throw targetErrorAt(file, at.line, at.col, `${formatKeyPath(path)} must be a table`);
+}

@@ -146,7 +146,9 @@ export function applyJsonPlan(text: string | null, plan: FilePlan): string | nul
     edit(change.path, change.action === "delete" ? undefined : change.after, change.insertAfter);
   }
   const containers = [...plan.removeContainers].sort((a, b) => b.length - a.length);
-  for (const path of containers) edit(path, undefined);
+  for (const path of containers) if (path.length > 0) edit(path, undefined);
+  // The root object itself is neuradock's (the file was blank before): blank it again.
+  if (plan.removeContainers.some((p) => p.length === 0) && out.trim() === "{}") return "";
   if (created) out += fmt.eol;
   return bom + out;
 }
@@ -174,8 +176,11 @@ function setExactly(
   if (!raw) return text;
   const inline = inlineInsertion(text, path, raw);
   if (inline !== null) return inline;
+  if (!formattingOptions) {
+    // A one-line file: the new text follows its spacing (jsonc-parser always writes `": "`).
+    return applyEdits(text, [{ ...raw, content: respace(raw.content, compactSpacing(text)) }]);
+  }
   const next = applyEdits(text, [raw]);
-  if (!formattingOptions) return next;
   const end = raw.offset + raw.content.length;
   // Into an empty `{}`: the closing brace needs its own line too.
   const closes = next[end] === "}" || next[end] === "]";
@@ -204,10 +209,56 @@ function inlineInsertion(
   const m = /^(,?)(.*?)(,?)$/s.exec(raw.content);
   if (!m || m[2] === undefined || !m[2].startsWith(key)) return null;
   const value = m[2].slice(key.length).replace(/^:\s*/, "");
-  const sp = /[,:]\s/.test(own) ? " " : "";
+  const sp = compactSpacing(text, parent);
   const property = `${key}:${sp}${value}`;
   const content = m[1] ? `,${sp}${property}` : `${property},${sp}`;
   return text.slice(0, raw.offset) + content + text.slice(raw.offset);
+}
+
+/**
+ * " " when `"a": 1, "b": 2` is written with spaces (inside `node`, first its own pairs, else
+ * the whole file), "" when it is written `"a":1,"b":2` or there is no pair to go by.
+ */
+function compactSpacing(text: string, node?: Node): string {
+  const own = node?.children?.find((c) => c.type === "property" && c.colonOffset !== undefined);
+  const tree = own ?? parseTree(text);
+  const stack = tree ? [tree] : [];
+  for (let node = stack.pop(); node; node = stack.pop()) {
+    if (node.type === "property" && node.colonOffset !== undefined) {
+      return /\s/.test(text[node.colonOffset + 1] ?? "") ? " " : "";
+    }
+    stack.push(...(node.children ?? []));
+  }
+  return "";
+}
+
+/**
+ * jsonc-parser's insertion text (`,"k": v`, `"k": v,` or a bare value, v as JSON.stringify
+ * wrote it) with `:` and `,` spaced as the file does.
+ */
+function respace(content: string, sp: string): string {
+  const m = /^(,?)("(?:[^"\\]|\\.)*")\s*:\s*(.*?)(,?)$/s.exec(content);
+  const value = (json: string) => {
+    try {
+      return stringifyCompact(JSON.parse(json) as JsonValue, sp);
+    } catch {
+      return json;
+    }
+  };
+  if (!m) return value(content);
+  const [, before, key, json, after] = m as unknown as [string, string, string, string, string];
+  return `${before ? `,${sp}` : ""}${key}:${sp}${value(json)}${after ? `,${sp}` : ""}`;
+}
+
+function stringifyCompact(value: JsonValue, sp: string): string {
+  if (Array.isArray(value)) return `[${value.map((v) => stringifyCompact(v, sp)).join(`,${sp}`)}]`;
+  if (value !== null && typeof value === "object") {
+    const pairs = Object.entries(value).map(
+      ([k, v]) => `${JSON.stringify(k)}:${sp}${stringifyCompact(v, sp)}`,
+    );
+    return `{${pairs.join(`,${sp}`)}}`;
+  }
+  return JSON.stringify(value);
 }
 
 /** Remove a property without touching the bytes around it (no re-formatting). */
