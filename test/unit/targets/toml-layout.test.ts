@@ -129,6 +129,19 @@ describe("config.toml layout: bind puts owned lines where they belong, unbind ta
   });
 });
 
+describe("config.toml layouts the line editor leaves to toml-patch", () => {
+  for (const [name, toml] of Object.entries({
+    "our provider as an inline table": `model_providers = { anyrouter = { name = "Old" } }\n`,
+    "our provider as dotted top-level keys": `model_providers.anyrouter.name = "Old"\n[x]\ny = 1\n`,
+  })) {
+    it(`${name}: bound as asked, and unbinding gives the document back`, async () => {
+      const { boundText, restored } = await bindUnbind(toml);
+      expect(parseToml(boundText).model_providers.anyrouter).toMatchObject(OWNED_PROVIDER);
+      expect(parseToml(restored as string)).toEqual(parseToml(toml));
+    });
+  }
+});
+
 describe("config.toml shapes neuradock cannot own are refused at plan time", () => {
   const cases: Record<string, [string, string]> = {
     "model_providers a string": ['x = 1\nmodel_providers = "oops"\n', "2:1"],
