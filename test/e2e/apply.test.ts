@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import {
   lstat,
@@ -12,7 +11,7 @@ import {
   writeFile,
 } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   DEMO_USERS,
@@ -22,14 +21,9 @@ import {
   type FakeGateway,
   startFakeGateway,
 } from "../support/fake-gateway/index.js";
+import { CLI, type CliRun, runCli as run } from "../support/run-cli.js";
 
-const CLI = resolve("dist/cli.js");
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
 let home: string;
 let gw: FakeGateway | undefined;
@@ -80,29 +74,8 @@ bindings:
     token: { id: 12 }
 `;
 
-function runCli(args: string[], opts: { stdin?: string } = {}): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: home,
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: home,
-        NEURADOCK_STATE_DIR: join(home, "state"),
-        NO_COLOR: "1",
-        NEURADOCK_HTTP_BACKOFF_MS: "10",
-        ...demoEnv(),
-      },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", fail);
-    child.on("close", (code) => done({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(opts.stdin ?? "");
-  });
-}
+const runCli = (args: string[], opts: { stdin?: string } = {}): Promise<Run> =>
+  run(args, { home, env: demoEnv(), ...opts });
 
 async function writeConfig(bindings: string): Promise<void> {
   await writeFile(configFile, demoConfigYaml(gw!.url) + bindings);

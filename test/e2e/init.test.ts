@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -9,41 +8,18 @@ import {
   type FakeGateway,
   startFakeGateway,
 } from "../support/fake-gateway/index.js";
+import { type CliRun, runCli as run } from "../support/run-cli.js";
 
-const CLI = resolve("dist/cli.js");
 const RELAY = DEMO_USERS[2]!;
 const ALICE = DEMO_USERS[0]!;
 
 let gw: FakeGateway;
 let home: string;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
-function runCli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: home,
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: home,
-        NEURADOCK_STATE_DIR: join(home, "state"),
-        NO_COLOR: "1",
-        ...env,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", fail);
-    child.on("close", (code) => done({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const runCli = (args: string[], env: Record<string, string> = {}): Promise<Run> =>
+  run(args, { home, env });
 
 beforeAll(async () => {
   gw = await startFakeGateway({ users: DEMO_USERS, maskKeys: true });

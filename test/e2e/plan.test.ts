@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { cp, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -12,8 +11,8 @@ import {
   type FakeGateway,
   startFakeGateway,
 } from "../support/fake-gateway/index.js";
+import { type CliRun, runCli as run } from "../support/run-cli.js";
 
-const CLI = resolve("dist/cli.js");
 const FIXTURE_HOME = resolve("test/fixtures/homes/realistic");
 const OWNED = new Set([
   "env.ANTHROPIC_AUTH_TOKEN",
@@ -31,33 +30,9 @@ const OWNED = new Set([
 let gw: FakeGateway;
 let home: string;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
-function runCli(args: string[]): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: home,
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: home,
-        NEURADOCK_STATE_DIR: join(home, "state"),
-        NO_COLOR: "1",
-        ...demoEnv(),
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", fail);
-    child.on("close", (code) => done({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const runCli = (args: string[]): Promise<Run> => run(args, { home, env: demoEnv() });
 
 const readHomeFile = (p: string) => readFile(join(home, p), "utf8");
 const FILES = [".claude/settings.json", ".codex/config.toml", ".codex/auth.json"];

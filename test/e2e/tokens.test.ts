@@ -1,8 +1,7 @@
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   DEMO_USERS,
@@ -13,46 +12,21 @@ import {
   type FakeGatewayOptions,
   startFakeGateway,
 } from "../support/fake-gateway/index.js";
+import { CLI, type CliRun, runCli as run } from "../support/run-cli.js";
 
-const CLI = resolve("dist/cli.js");
 const WAF = { acw_tc: "waf-tc-e2e-0123456789", acw_sc__v2: "waf-v2-e2e-0123456789" };
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
 let home: string;
 let gw: FakeGateway | undefined;
 const transcript: string[] = [];
 
-/** Runs the built CLI asynchronously (the in-process gateway must keep answering). */
-function runCli(args: string[], extraEnv: Record<string, string> = {}): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: home,
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: home,
-        NEURADOCK_STATE_DIR: join(home, "state"),
-        NO_COLOR: "1",
-        NEURADOCK_HTTP_BACKOFF_MS: "10",
-        ...demoEnv(),
-        ...extraEnv,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", fail);
-    child.on("close", (code) => {
-      transcript.push(stdout, stderr);
-      done({ code: code ?? -1, stdout, stderr });
-    });
-  });
+/** Every run's output is kept: a final test scans it all for secrets. */
+async function runCli(args: string[], extraEnv: Record<string, string> = {}): Promise<Run> {
+  const r = await run(args, { home, env: { ...demoEnv(), ...extraEnv } });
+  transcript.push(r.stdout, r.stderr);
+  return r;
 }
 
 async function startWith(opts: Partial<FakeGatewayOptions> = {}): Promise<string> {

@@ -1,8 +1,7 @@
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { parse as parseToml } from "@decimalturn/toml-patch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -14,11 +13,11 @@ import {
   type FakeUser,
   startFakeGateway,
 } from "../support/fake-gateway/index.js";
+import { CLI, type CliRun, runCli as run } from "../support/run-cli.js";
 
 // 20 `neuradock apply -y` at once on one home: each exits 0 or fails clearly on the lock,
 // and the files end valid and fully applied (a following plan has nothing to do).
 
-const CLI = resolve(process.env.NEURADOCK_CLI ?? "dist/cli.js");
 const PARALLEL = 20;
 
 const USER_SETTINGS = `{
@@ -48,42 +47,13 @@ bindings:
     token: { id: 21 }
 `;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
 let gw: FakeGateway;
 let users: FakeUser[];
 let home: string;
 
-function runCli(args: string[]): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: home,
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: home,
-        NEURADOCK_STATE_DIR: join(home, "state"),
-        NO_COLOR: "1",
-        NEURADOCK_HTTP_BACKOFF_MS: "10",
-        ...demoEnv(),
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on("error", fail);
-    child.on("close", (code) => done({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const runCli = (args: string[]): Promise<Run> => run(args, { home, env: demoEnv() });
 
 const claudeKey = () => `sk-${users[0]!.tokens[0]!.key}`;
 const codexKey = () => `sk-${users[1]!.tokens[0]!.key}`;

@@ -1,8 +1,7 @@
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   DEMO_USERS,
@@ -14,12 +13,12 @@ import {
   type Fault,
   startFakeGateway,
 } from "../support/fake-gateway/index.js";
+import { CLI, type CliRun, runCli as run } from "../support/run-cli.js";
 
 // Through the built CLI: whatever the relay does wrong, `plan` either fails with one clear
 // paragraph naming the account (no stack, no secret) or succeeds after retrying, and
 // `apply -y` never writes a byte on a failed plan.
 
-const CLI = resolve(process.env.NEURADOCK_CLI ?? "dist/cli.js");
 const TIMEOUT_MS = 300;
 
 const USER_SETTINGS = `{
@@ -40,11 +39,7 @@ const USER_AUTH = `{
 }
 `;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
 let gw: FakeGateway;
 let users: FakeUser[];
@@ -58,35 +53,16 @@ const paths = () => ({
   lock: join(home, "state", "apply.lock"),
 });
 
-function runCli(args: string[], extraEnv: Record<string, string> = {}): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: home,
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: home,
-        NEURADOCK_STATE_DIR: join(home, "state"),
-        NO_COLOR: "1",
-        NEURADOCK_HTTP_TIMEOUT_MS: String(TIMEOUT_MS),
-        NEURADOCK_HTTP_BACKOFF_MS: "10",
-        NEURADOCK_HTTP_RETRIES: "2",
-        ...demoEnv(),
-        ...extraEnv,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on("error", fail);
-    child.on("close", (code) => done({ code: code ?? -1, stdout, stderr }));
+const runCli = (args: string[], extraEnv: Record<string, string> = {}): Promise<Run> =>
+  run(args, {
+    home,
+    env: {
+      NEURADOCK_HTTP_TIMEOUT_MS: String(TIMEOUT_MS),
+      NEURADOCK_HTTP_RETRIES: "2",
+      ...demoEnv(),
+      ...extraEnv,
+    },
   });
-}
 
 /** Every byte neuradock could touch: the three target files, the ledger, backups, the lock. */
 async function snapshot(): Promise<Record<string, string | null>> {
