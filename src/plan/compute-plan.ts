@@ -74,6 +74,8 @@ function planFile(d: DesiredFile, a: ActualFile, old: LedgerFile | undefined): F
   // Paths the binding wants.
   const wanted = new Set<string>();
   const createdContainers = new Set(old?.createdContainers ?? []);
+  // A blank file that existed is the user's, but its root object is ours: unbinding blanks it again.
+  if (a.kind === "present" && a.text.trim() === "") createdContainers.add("");
   for (const entry of d.entries) {
     const key = formatKeyPath(entry.path);
     const owned = oldPaths[key];
