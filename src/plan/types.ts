@@ -52,7 +52,8 @@ export interface PlanWarning {
     | "drift"
     | "released-value-edited"
     | "token-status"
-    | "moved-config";
+    | "moved-config"
+    | "provider-auth-override";
   tool?: ToolId;
   file?: string;
   message: string;

@@ -52,7 +52,14 @@ export const codexConfigAdapter: TargetAdapter = {
       plain([...table, "wire_api"], "responses"),
       plain([...table, "requires_openai_auth"], true),
     );
-    return { entries, checks: [] };
+    // Keys the user keeps in our provider table that make Codex take its credential from
+    // elsewhere than auth.json: not ours to remove, but the relay would not get the bound key.
+    const checks = ["env_key", "experimental_bearer_token"].map((key) => ({
+      paths: [[...table, key]],
+      code: "provider-auth-override" as const,
+      message: `config.toml sets model_providers.${id}.${key}: with it Codex may send that credential to ${trimUrl(binding.nodeUrl)} instead of the bound key from auth.json; remove it to use the binding`,
+    }));
+    return { entries, checks };
   },
 };
 

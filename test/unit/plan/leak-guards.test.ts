@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createMemorySystem } from "../../../src/system/index.js";
 import {
   AUTH,
+  CODEX_TOML,
   KEY_A,
   makeBinding,
   makeConfig,
@@ -162,5 +163,19 @@ describe("Codex ChatGPT login guard", () => {
     expect(plan.warnings.map((w) => [w.code, w.message.includes("exhausted")])).toEqual([
       ["token-status", true],
     ]);
+  });
+});
+
+describe("Codex provider table keys that bypass auth.json", () => {
+  it("warns about env_key in our provider table, and leaves it to the user", async () => {
+    const toml = '[model_providers.anyrouter]\nenv_key = "MY_RELAY_KEY"\n';
+    const system = createMemorySystem({ [CODEX_TOML]: toml });
+    const plan = await planOnly(system, makeConfig({ codex: makeBinding("codex") }), {
+      codex: makeToken(KEY_A),
+    });
+    const warning = plan.warnings.find((w) => w.code === "provider-auth-override");
+    expect(warning?.message).toContain("model_providers.anyrouter.env_key");
+    const paths = plan.files.flatMap((f) => f.changes.map((c) => c.path.join(".")));
+    expect(paths).not.toContain("model_providers.anyrouter.env_key");
   });
 });
