@@ -34,21 +34,31 @@ export function readHttpOptionsFromEnv(env: NodeJS.ProcessEnv): Partial<HttpOpti
   return out;
 }
 
-type Undici = typeof import("undici");
-let undici: Promise<Undici> | undefined;
+type AgentClass = typeof import("undici").Agent;
+let undici: Promise<AgentClass> | undefined;
 
 /**
- * undici costs ~50 ms to load, so it is imported on the first request: commands and paths
- * that make none (validate, apply PLANFILE, a plan with nothing bound) never pay for it.
+ * undici's index loads fetch, websockets, mocks and more (~50 ms); neuradock needs only the
+ * Agent and `dispatcher.request`, so it loads just those modules, on the first request:
+ * commands and paths that make none (validate, apply PLANFILE) never pay for it.
  */
-function loadUndici(): Promise<Undici> {
+function loadUndici(): Promise<AgentClass> {
   if (!undici) {
     // undici parses HTTP with WebAssembly. V8 would recompile it with TurboFan in the
     // background and node waits for that job before exiting (~100 ms per run); baseline
     // (Liftoff) code parses our few small answers just as well.
     setFlagsFromString("--liftoff-only");
-    // Bundled, the CommonJS package arrives as `default` only; unbundled, both forms exist.
-    undici = import("undici").then((m) => (m as { default?: Undici }).default ?? m);
+    const load = <T>(m: T | { default: T }) => (m as { default?: T }).default ?? (m as T);
+    undici = Promise.all([
+      import("undici/lib/dispatcher/agent.js"),
+      import("undici/lib/dispatcher/dispatcher.js"),
+      import("undici/lib/api/api-request.js"),
+    ]).then(([agent, dispatcher, request]) => {
+      // What undici's index does for the request API (Object.assign(Dispatcher.prototype, api)).
+      const proto = load(dispatcher).prototype as { request?: unknown };
+      proto.request ??= load(request);
+      return load(agent);
+    });
   }
   return undici;
 }
@@ -65,7 +75,7 @@ export function createDispatcher(): LazyDispatcher {
   return {
     get() {
       agent ??= loadUndici().then(
-        ({ Agent }) =>
+        (Agent) =>
           new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, connections: 64 }),
       );
       return agent;
@@ -123,7 +133,7 @@ export class NewApiClient {
 
   async #attempt(account: Account, method: string, url: string): Promise<Attempt> {
     // Loaded before the clock starts: module loading is not the server's time.
-    const { request } = await loadUndici();
+    await loadUndici();
     const dispatcher = isLazy(this.#dispatcher) ? await this.#dispatcher.get() : this.#dispatcher;
     const controller = new AbortController();
     let timedOut = false;
@@ -132,10 +142,12 @@ export class NewApiClient {
       controller.abort();
     }, this.#options.timeoutMs);
     try {
-      const res = await request(url, {
+      const target = new URL(url);
+      const res = await dispatcher.request({
+        origin: target.origin,
+        path: `${target.pathname}${target.search}`,
         method: method as Dispatcher.HttpMethod,
         headers: buildHeaders(account),
-        dispatcher,
         signal: controller.signal,
         headersTimeout: this.#options.timeoutMs,
         bodyTimeout: this.#options.timeoutMs,

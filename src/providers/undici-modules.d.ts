@@ -1,0 +1,13 @@
+// The three undici modules neuradock loads instead of its index (see loadUndici in http.ts).
+declare module "undici/lib/dispatcher/agent.js" {
+  const Agent: typeof import("undici").Agent;
+  export default Agent;
+}
+declare module "undici/lib/dispatcher/dispatcher.js" {
+  const Dispatcher: typeof import("undici").Dispatcher;
+  export default Dispatcher;
+}
+declare module "undici/lib/api/api-request.js" {
+  const request: (this: import("undici").Dispatcher, opts: unknown) => Promise<unknown>;
+  export default request;
+}
