@@ -200,9 +200,11 @@ function inlineInsertion(
   path: KeyPath,
   raw: { offset: number; length: number; content: string },
 ): string | null {
+  // Only an insertion can be inline; a replaced value needs no second parse of the file.
+  if (raw.length !== 0) return null;
   const tree = parseTree(text);
   const parent = tree && path.length > 1 ? findNodeAtLocation(tree, [...path.slice(0, -1)]) : tree;
-  if (parent?.type !== "object" || !parent.children?.length || raw.length !== 0) return null;
+  if (parent?.type !== "object" || !parent.children?.length) return null;
   const own = text.slice(parent.offset, parent.offset + parent.length);
   if (/[\r\n]/.test(own)) return null;
   const key = JSON.stringify(path[path.length - 1]);
