@@ -2,19 +2,18 @@ import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import type { ApplyResult } from "../apply/index.js";
 import { acquireLock, applyPlan, checkPlanBasis, nextLedgerText } from "../apply/index.js";
-import { loadConfig } from "../config/index.js";
 import type { ToolId } from "../config/types.js";
 import { AbortedError, UsageError } from "../errors.js";
-import { createPlan } from "../plan/create-plan.js";
 import { parsePlanFile } from "../plan/plan-file.js";
 import type { Plan } from "../plan/types.js";
-import { createTokenSource, readHttpOptionsFromEnv } from "../providers/index.js";
 import { renderPlanHuman } from "../render/plan-human.js";
 import { type PlanJson, renderPlanJson } from "../render/plan-json.js";
 import { createRealSystem } from "../system/index.js";
 import { stateDir } from "../system/paths.js";
 import type { System } from "../system/types.js";
+import { loadCommandConfig } from "./command-config.js";
 import type { Io } from "./io.js";
+import { planWithLiveTokens } from "./live-plan.js";
 import type { ApplyCliOptions } from "./program.js";
 
 const NOT_A_TTY =
@@ -31,29 +30,12 @@ export async function runApply(opts: ApplyCliOptions, io: Io): Promise<number> {
     const plan = await loadSavedPlan(system, resolve(io.cwd, opts.planfile), opts);
     return showAndApply(plan, { system, state, opts, io, saved: true });
   }
-  const config = await loadConfig({
-    ...(opts.config ? { configPath: opts.config } : {}),
-    cwd: io.cwd,
-    env: io.env,
-  });
+  const config = await loadCommandConfig(opts, io);
   // As Terraform holds the state lock from plan to apply: a second apply waits, then plans
   // from what the first one wrote, instead of failing on a plan that went stale meanwhile.
   const lock = await acquireLock(system, state);
   try {
-    const tokenSource = createTokenSource(readHttpOptionsFromEnv(io.env));
-    let plan: Plan;
-    try {
-      plan = await createPlan({
-        config,
-        env: io.env,
-        system,
-        tokenSource,
-        stateDir: state,
-        ...(opts.target ? { tools: opts.target as ToolId[] } : {}),
-      });
-    } finally {
-      await tokenSource.close();
-    }
+    const plan = await planWithLiveTokens(config, opts, io, system, state);
     return await showAndApply(plan, { system, state, opts, io, saved: false });
   } finally {
     await lock.release();

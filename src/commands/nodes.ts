@@ -1,8 +1,9 @@
-import { ConfigNotFoundError, listNodes, loadConfig } from "../config/index.js";
+import { ConfigNotFoundError, listNodes } from "../config/index.js";
 import { didYouMean } from "../config/suggest.js";
 import type { Config, ProviderId } from "../config/types.js";
 import { PROVIDERS } from "../config/types.js";
 import { UsageError } from "../errors.js";
+import { loadCommandConfig } from "./command-config.js";
 import type { Io } from "./io.js";
 
 export interface NodesOptions {
@@ -19,11 +20,7 @@ export async function runNodes(opts: NodesOptions, io: Io): Promise<number> {
   const provider = parseProvider(opts.provider);
   let config: Config | null = null;
   try {
-    config = await loadConfig({
-      ...(opts.config ? { configPath: opts.config } : {}),
-      cwd: io.cwd,
-      env: io.env,
-    });
+    config = await loadCommandConfig(opts, io);
   } catch (err) {
     if (!(err instanceof ConfigNotFoundError)) throw err;
   }

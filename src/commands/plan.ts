@@ -1,39 +1,19 @@
 import { resolve } from "node:path";
-import { loadConfig } from "../config/index.js";
-import type { ToolId } from "../config/types.js";
-import { createPlan } from "../plan/create-plan.js";
 import { serializePlanFile } from "../plan/plan-file.js";
-import type { Plan } from "../plan/types.js";
-import { createTokenSource, readHttpOptionsFromEnv } from "../providers/index.js";
 import { renderPlanHuman } from "../render/plan-human.js";
 import { renderPlanJson } from "../render/plan-json.js";
 import { createRealSystem } from "../system/index.js";
 import { stateDir } from "../system/paths.js";
+import { loadCommandConfig } from "./command-config.js";
 import type { Io } from "./io.js";
+import { planWithLiveTokens } from "./live-plan.js";
 import type { PlanCliOptions } from "./program.js";
 
 /** `neuradock plan`: fetch live tokens, compare with the tools' files, print what would change. */
 export async function runPlan(opts: PlanCliOptions, io: Io): Promise<number> {
-  const config = await loadConfig({
-    ...(opts.config ? { configPath: opts.config } : {}),
-    cwd: io.cwd,
-    env: io.env,
-  });
+  const config = await loadCommandConfig(opts, io);
   const system = createRealSystem();
-  const tokenSource = createTokenSource(readHttpOptionsFromEnv(io.env));
-  let plan: Plan;
-  try {
-    plan = await createPlan({
-      config,
-      env: io.env,
-      system,
-      tokenSource,
-      stateDir: stateDir(io.env),
-      ...(opts.target ? { tools: opts.target as ToolId[] } : {}),
-    });
-  } finally {
-    await tokenSource.close();
-  }
+  const plan = await planWithLiveTokens(config, opts, io, system, stateDir(io.env));
 
   if (opts.out) {
     await system.writeFileAtomic(resolve(io.cwd, opts.out), serializePlanFile(plan), {

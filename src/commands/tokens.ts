@@ -1,5 +1,4 @@
 import { createColors } from "picocolors";
-import { loadConfig } from "../config/index.js";
 import { didYouMean } from "../config/suggest.js";
 import type { Account } from "../config/types.js";
 import { UsageError } from "../errors.js";
@@ -13,6 +12,7 @@ import {
   writeCachedTokens,
 } from "../providers/index.js";
 import type { AccountTokens, TokenInfo, TokenStatus } from "../providers/types.js";
+import { loadCommandConfig } from "./command-config.js";
 import type { Io } from "./io.js";
 
 export interface TokensOptions {
@@ -27,11 +27,7 @@ export interface TokensOptions {
  * concurrently otherwise. Accounts that could be read are shown even when others fail.
  */
 export async function runTokens(opts: TokensOptions, io: Io): Promise<number> {
-  const config = await loadConfig({
-    ...(opts.config ? { configPath: opts.config } : {}),
-    cwd: io.cwd,
-    env: io.env,
-  });
+  const config = await loadCommandConfig(opts, io);
   const all = Object.values(config.accounts);
   const accounts = opts.account ? [pickAccount(opts.account, all, config.file)] : all;
 

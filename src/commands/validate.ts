@@ -1,13 +1,10 @@
-import { displayPath, loadConfig } from "../config/index.js";
+import { displayPath } from "../config/index.js";
+import { loadCommandConfig } from "./command-config.js";
 import type { GlobalOptions, Io } from "./io.js";
 
 /** Load and check neuradock.yaml (schema, ${VAR}s, rules) without any network call. */
 export async function runValidate(opts: GlobalOptions, io: Io): Promise<number> {
-  const config = await loadConfig({
-    ...(opts.config ? { configPath: opts.config } : {}),
-    cwd: io.cwd,
-    env: io.env,
-  });
+  const config = await loadCommandConfig(opts, io);
   const accounts = Object.keys(config.accounts).length;
   const bindings = Object.keys(config.bindings).length;
   const nodes = config.nodes.length;
