@@ -36,10 +36,46 @@ export function parseJsonTarget(
     );
   }
   if (tree?.type !== "object") {
-    const { line, col } = lineColAt(text, tree?.offset ?? 0);
+    const { line, col } = lineColAt(stripBom(text), tree?.offset ?? 0);
     throw targetErrorAt(file, line, col, "the top level must be a JSON object");
   }
+  const duplicate = findDuplicateKey(tree);
+  if (duplicate) {
+    const { line, col } = lineColAt(stripBom(text), duplicate.offset);
+    throw targetErrorAt(
+      file,
+      line,
+      col,
+      `duplicate key ${JSON.stringify(shorten(String(duplicate.value)))} (JSON readers use only the last one); merge them into one`,
+    );
+  }
   return { doc: nodeToValue(tree) as JsonObject, tree };
+}
+
+/**
+ * The key node of the first repeated key in any object. Claude Code and Codex (JSON.parse)
+ * read the last one while edits would find the first: a binding would silently do nothing.
+ */
+function findDuplicateKey(root: Node): Node | undefined {
+  const stack = [root];
+  for (let node = stack.pop(); node; node = stack.pop()) {
+    if (node.type === "object") {
+      const seen = new Set<string>();
+      for (const prop of node.children ?? []) {
+        const key = prop.children?.[0];
+        if (!key) continue;
+        const name = String(key.value);
+        if (seen.has(name)) return key;
+        seen.add(name);
+      }
+    }
+    for (const child of node.children ?? []) stack.push(child);
+  }
+  return undefined;
+}
+
+function shorten(key: string): string {
+  return key.length > 60 ? `${key.slice(0, 57)}...` : key;
 }
 
 /**
