@@ -70,7 +70,13 @@ export function applyTomlPlan(text: string | null, plan: FilePlan): string | nul
   }
   const intended = intendedDocument(before, plan);
   const want = canonicalJson(intended);
-  for (const edit of [editByLines, editWithTomlPatch]) {
+  const edits = [
+    editByLines,
+    (t: string, p: FilePlan) => editWithTomlPatch(t, p, true),
+    // Into an inline `model_providers = { … }` a header would redefine it: toml-patch alone.
+    (t: string, p: FilePlan) => editWithTomlPatch(t, p, false),
+  ];
+  for (const edit of edits) {
     let out: string | null;
     try {
       out = edit(src, plan);
@@ -105,13 +111,13 @@ function intendedDocument(before: JsonObject, plan: FilePlan): JsonObject {
  * section instead of its quirks (a dotted inline line next to other `[model_providers.x]`,
  * or an extra empty `[model_providers]` header).
  */
-function editWithTomlPatch(text: string, plan: FilePlan): string {
+function editWithTomlPatch(text: string, plan: FilePlan, addHeaders: boolean): string {
   let src = text;
   const eol = src.includes("\r\n") ? "\r\n" : "\n";
   const before = parse(src) as JsonObject;
   const headers = new Set<string>();
   for (const change of plan.changes) {
-    if (change.action !== "create" || change.path.length < 2) continue;
+    if (!addHeaders || change.action !== "create" || change.path.length < 2) continue;
     const table = change.path.slice(0, -1);
     if (getAtPath(before, table) !== undefined) continue;
     const header = formatKeyPath(table);
@@ -119,6 +125,13 @@ function editWithTomlPatch(text: string, plan: FilePlan): string {
     headers.add(header);
     if (src.length > 0 && !src.endsWith("\n")) src += eol;
     src += `${src.trim() === "" ? "" : eol}[${header}]${eol}`;
+  }
+  // Never replace a user's non-table value with a table of ours (the header would refuse it).
+  for (const change of plan.changes) {
+    for (let n = 1; n < change.path.length; n++) {
+      const value = getAtPath(before, change.path.slice(0, n));
+      if (value !== undefined && !isObject(value)) throw new Error("not a table");
+    }
   }
   const doc = intendedDocument(parse(src) as JsonObject, plan);
   const out = patch(src, doc);

@@ -265,3 +265,26 @@ describe("config.toml round trip over generated layouts", () => {
     expect(checked).toBeGreaterThan(50);
   });
 });
+
+describe("config.toml with model_providers as an inline table: what plan lists, apply does", () => {
+  for (const [name, toml] of Object.entries({
+    "another provider inline": `model_providers = { other = { name = "o", base_url = "https://x" } }\n`,
+    "an empty inline table": "model_providers = {}\n",
+    "inline with a trailing comment, between other keys": `model = "a"\nmodel_providers = { other = { name = "o" } } # c\n[x]\ny = 1\n`,
+    "our provider an empty inline table": "model_providers = { anyrouter = {} }\n",
+    "our provider inline with a user key": `[model_providers]\nanyrouter = { wire_api = "chat", env_note = "K" }\nother = {}\n`,
+    "dotted keys inside the inline table": `model_providers = { other = { name = "o" }, anyrouter.name = "Old" }\n`,
+  })) {
+    it(`${name}: bound as planned, and unbinding gives the document back`, async () => {
+      const system = createMemorySystem({ [CODEX_TOML]: toml });
+      const plan = await planOnly(system, codexBound, { codex: makeToken(KEY_A) });
+      const planned = plan.files.find((f) => f.target === "codex-config");
+      expect(planned?.changes.length).toBeGreaterThan(0);
+      const { boundText, restored } = await bindUnbind(toml);
+      const bound = parseToml(boundText);
+      expect(bound.model_provider).toBe("anyrouter");
+      expect(bound.model_providers.anyrouter).toMatchObject(OWNED_PROVIDER);
+      expect(parseToml(restored as string)).toEqual(parseToml(toml));
+    });
+  }
+});
