@@ -130,6 +130,8 @@ function planFile(d: DesiredFile, a: ActualFile, old: LedgerFile | undefined): F
     const current = getAtPath(doc, path);
     const base = { tool, file, path, before: current, sensitive: isSensitivePath(path) };
     if (!isOwnValue(owned, hashValue(current))) {
+      // Removed by hand where there was nothing before: already as the release wants it.
+      if (current === undefined && owned.prior.kind === "absent") continue;
       warn(
         "released-value-edited",
         `${key} was changed by hand since neuradock wrote it; it is left as it is and no longer managed`,

@@ -37,15 +37,11 @@ export function renderPlanHuman(json: PlanJson, opts: RenderHumanOptions): strin
           out.push(`    ${sign} ${ch.path} = ${show(ch, ch.after)}`);
         } else if (ch.action === "update") {
           out.push(`    ${sign} ${ch.path}: ${show(ch, ch.before)} → ${show(ch, ch.after)}`);
+        } else if (whole?.removed_containers.includes(ch.path)) {
+          out.push(`    ${sign} ${ch.path} ${c.dim("(empty now; neuradock created it)")}`);
         } else {
           out.push(`    ${sign} ${ch.path} ${c.dim(`(was ${show(ch, ch.before)})`)}`);
         }
-      }
-      const containers = whole?.action === "delete" ? [] : (whole?.removed_containers ?? []);
-      for (const container of containers) {
-        out.push(
-          `    ${paint.delete("-")} ${container} ${c.dim("(empty now; neuradock created it)")}`,
-        );
       }
       out.push("");
     }

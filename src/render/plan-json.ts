@@ -75,6 +75,21 @@ export function renderPlanJson(plan: Plan, opts: RenderJsonOptions): PlanJson {
         sensitive,
       });
     }
+    // An object/table neuradock created and that is empty now goes too: a change like any
+    // other, counted and confirmed (the whole document, path "", is the file's own action).
+    for (const container of file.removeContainers) {
+      if (container.length === 0) continue;
+      summary.delete++;
+      changes.push({
+        tool: file.tool,
+        file: file.file,
+        path: formatKeyPath(container),
+        action: "delete",
+        before: {},
+        after: null,
+        sensitive: false,
+      });
+    }
   }
   const warnings = plan.warnings.map((w) => ({
     code: w.code,

@@ -150,8 +150,9 @@ const MATRIX: Record<Binding, Record<LedgerState, Record<Disk, Cell>>> = {
       "hand edited": { impossible: IMPOSSIBLE_NO_WRITE },
     },
     "has path, no prior": {
-      "file absent": { action: null, warnings: ["released-value-edited"], ledger: "dropped" },
-      "key absent": { action: null, warnings: ["released-value-edited"], ledger: "dropped" },
+      // Removed by hand where nothing was before: already released, nothing to warn about.
+      "file absent": { action: null, warnings: [], ledger: "dropped" },
+      "key absent": { action: null, warnings: [], ledger: "dropped" },
       "key equal": { action: "delete", reason: "release", warnings: [], ledger: "dropped" },
       "key different": { impossible: IMPOSSIBLE_NO_DESIRED },
       "hand edited": { action: null, warnings: ["released-value-edited"], ledger: "dropped" },

@@ -165,3 +165,26 @@ describe("saved plan file", () => {
     expect(() => parsePlanFile(damaged)).toThrow(/damaged: tools/);
   });
 });
+
+describe("whole-file and container actions are changes like any other", () => {
+  it("a file neuradock created, emptied by hand, is shown, counted and deleted — never silently", async () => {
+    const system = createMemorySystem({});
+    const claude = makeConfig({ "claude-code": makeBinding("claude-code") });
+    const bound = await runCycle(system, claude, { "claude-code": makeToken(KEY_A) });
+    await system.writeFileAtomic(SETTINGS, '{"env": {}}');
+
+    const plan = await planOnly(system, makeConfig({}), {}, bound.ledger);
+    const json = renderPlanJson(plan, { showSecrets: false });
+    expect(json.changes).toEqual([
+      expect.objectContaining({ path: "env", action: "delete", before: {}, after: null }),
+    ]);
+    expect(json.summary).toEqual({ create: 0, update: 0, delete: 1 });
+    expect(json.files).toEqual([expect.objectContaining({ file: SETTINGS, action: "delete" })]);
+    // The keys the user removed by hand were already gone: nothing to warn about.
+    expect(json.warnings).toEqual([]);
+    const text = renderPlanHuman(json, { color: false });
+    expect(text).toContain("settings.json (file deleted: neuradock created it");
+    expect(text).toContain("- env (empty now; neuradock created it)");
+    expect(text).toContain("Plan: 0 to add, 0 to change, 1 to remove.");
+  });
+});
