@@ -43,6 +43,11 @@ export function parseYamlSource(text: string): YamlSource {
     const pos = lineCounter.linePos(e.pos[0]);
     problems.push({ ...pos, message: describeYamlError(e.code, e.message, text, e.pos) });
   }
+  const cycle = problems.length === 0 ? findCyclicAlias(doc) : undefined;
+  if (cycle) {
+    const pos = cycle.range ? lineCounter.linePos(cycle.range[0]) : { line: 1, col: 1 };
+    problems.push({ ...pos, message: "an alias refers to a node that contains it (a cycle)" });
+  }
   let data: unknown;
   if (problems.length === 0) {
     try {
@@ -84,6 +89,35 @@ function describeYamlError(
     default:
       return `YAML syntax error: ${message.split("\n")[0]?.replace(/ at line \d+, column \d+.*$/, "")}`;
   }
+}
+
+/**
+ * An alias inside the very node it names (`a: &x { b: *x }`): toJS builds a circular value
+ * that every later walk over the config would recurse into forever. Each node is expanded
+ * once (a finished one is not walked again), so an alias bomb costs no more than its text.
+ */
+function findCyclicAlias(doc: Document.Parsed): Node | undefined {
+  const open = new Set<unknown>();
+  const done = new Set<unknown>();
+  const visit = (n: unknown): Node | undefined => {
+    if (!n || done.has(n)) return undefined;
+    if (isAlias(n)) {
+      const target = n.resolve(doc);
+      if (open.has(target)) return n;
+      return visit(target);
+    }
+    open.add(n);
+    let found: Node | undefined;
+    if (isMap(n) || isSeq(n)) {
+      for (const item of n.items) if (!found) found = visit(item);
+    } else if (isPair(n)) {
+      found = visit(n.key) ?? visit(n.value);
+    }
+    open.delete(n);
+    done.add(n);
+    return found;
+  };
+  return visit(doc.contents);
 }
 
 function firstAlias(doc: Document.Parsed): Node | undefined {

@@ -28,6 +28,7 @@ export const BROKEN_CONFIGS: Record<string, string[]> = {
   "comments-only.yaml": [
     "1:1: the file holds no YAML content (only comments?); it needs at least `version: 1`",
   ],
+  "cyclic-alias.yaml": ["3:6: an alias refers to a node that contains it (a cycle)"],
   "dangling-account.yaml": ["9:14: unknown account 'personl' — did you mean 'personal'?"],
   "duplicate-account.yaml": ["7:3: duplicate key 'personal'"],
   "duplicate-key.yaml": ["11:5: duplicate key 'token'"],
