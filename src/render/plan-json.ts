@@ -76,8 +76,10 @@ export function renderPlanJson(plan: Plan, opts: RenderJsonOptions): PlanJson {
       });
     }
     // An object/table neuradock created and that is empty now goes too: a change like any
-    // other, counted and confirmed (the whole document, path "", is the file's own action).
-    for (const container of file.removeContainers) {
+    // other, counted and confirmed. When the file goes as well, its deletion already says so,
+    // unless these are the only changes (the whole document, path "", is the file's own action).
+    const covered = file.deleteFile && file.changes.length > 0;
+    for (const container of covered ? [] : file.removeContainers) {
       if (container.length === 0) continue;
       summary.delete++;
       changes.push({
