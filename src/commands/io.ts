@@ -17,8 +17,8 @@ export function processIo(): Io {
   const env = process.env;
   const stdoutIsTTY = Boolean(process.stdout.isTTY);
   return {
-    stdout: process.stdout,
-    stderr: process.stderr,
+    stdout: tolerateClosedPipe(process.stdout),
+    stderr: tolerateClosedPipe(process.stderr),
     stdin: process.stdin,
     env,
     cwd: process.cwd(),
@@ -26,6 +26,19 @@ export function processIo(): Io {
     stdinIsTTY: Boolean(process.stdin.isTTY),
     color: wantsColor(env, stdoutIsTTY),
   };
+}
+
+/**
+ * `neuradock plan | head -1`: once the reader has gone, further output is dropped instead of
+ * crashing on EPIPE, so the command finishes (an apply included) and keeps its exit code.
+ */
+function tolerateClosedPipe(stream: NodeJS.WriteStream): Io["stdout"] {
+  let closed = false;
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE") throw err;
+    closed = true;
+  });
+  return { write: (chunk: string) => (closed ? false : stream.write(chunk)) };
 }
 
 export function wantsColor(env: NodeJS.ProcessEnv, isTTY: boolean): boolean {

@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import {
   lstat,
@@ -185,6 +186,33 @@ describe("neuradock apply", () => {
 
     const plan = await runCli(["plan", "-c", configFile]);
     expect(plan.stdout).toContain("No changes");
+  });
+
+  it("a reader that goes away (apply -y | head -c1) neither crashes nor stops the apply", async () => {
+    const result = await new Promise<{ code: number | null; stderr: string }>((done) => {
+      const child = spawn(process.execPath, [CLI, "apply", "-y", "-c", configFile], {
+        cwd: home,
+        env: {
+          PATH: process.env.PATH ?? "",
+          HOME: home,
+          NEURADOCK_STATE_DIR: join(home, "state"),
+          NO_COLOR: "1",
+          ...demoEnv(),
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      child.stdout.destroy(); // the reader is gone before the first line
+      let stderr = "";
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      child.on("close", (code) => done({ code, stderr }));
+    });
+    expect(result.stderr).not.toContain("EPIPE");
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(await readFile(SETTINGS(), "utf8")).env.ANTHROPIC_AUTH_TOKEN).toBe(
+      CLAUDE_KEY,
+    );
+    expect(existsSync(join(home, "state", "apply.lock"))).toBe(false);
   });
 
   it("a pre-existing auth.json (ChatGPT login) is never deleted and comes back byte for byte", async () => {
