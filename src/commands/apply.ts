@@ -77,8 +77,10 @@ async function showAndApply(plan: Plan, ctx: ApplyContext): Promise<number> {
       if (opts.json) writeJson(io, json, null);
       throw new AbortedError(NOT_A_TTY);
     }
-    // With --json, stdout carries only the JSON document: the question goes to stderr.
+    // With --json, stdout carries only the JSON document: the plan being approved and the
+    // question go to stderr, so nobody approves blind.
     const out = opts.json ? io.stderr : io.stdout;
+    if (opts.json) out.write(renderPlanHuman(json, { color: io.color }));
     out.write("\nDo you want to perform these actions?\n  Only 'yes' will be accepted.\n\n");
     const answer = await askLine(io, out, "Apply these changes? (yes/no) ");
     if (answer.trim() !== "yes") throw new AbortedError("Apply cancelled: nothing was written.");

@@ -79,6 +79,9 @@ describe("runApply confirmation on a terminal", () => {
     const t = makeIo("yes\n");
     expect(await runApply({ config, json: true }, t.io)).toBe(0);
     expect(t.err()).toContain("Apply these changes? (yes/no)");
+    // What is being approved is shown too, before the question.
+    expect(t.err().indexOf("+ env.ANTHROPIC_BASE_URL")).toBeGreaterThanOrEqual(0);
+    expect(t.err().indexOf("+ env.ANTHROPIC_BASE_URL")).toBeLessThan(t.err().indexOf("(yes/no)"));
     expect(JSON.parse(t.out()).applied.summary).toEqual({ create: 2, update: 0, delete: 0 });
   });
 });
