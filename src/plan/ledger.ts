@@ -106,7 +106,8 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-function isLedgerFile(v: unknown): v is LedgerFile {
+/** A well-formed ledger entry for one file (also checks a saved plan's ledger part). */
+export function isLedgerFile(v: unknown): v is LedgerFile {
   if (!isRecord(v)) return false;
   if (v.tool !== "claude-code" && v.tool !== "codex") return false;
   if (typeof v.createdFile !== "boolean") return false;

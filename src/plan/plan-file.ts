@@ -1,6 +1,9 @@
+import type { ToolId } from "../config/types.js";
 import { NeuradockError } from "../errors.js";
 import { renderPlanJson } from "../render/plan-json.js";
-import type { Change, FilePlan, Plan } from "./types.js";
+import type { FileFormat, TargetId } from "../targets/types.js";
+import { isLedgerFile } from "./ledger.js";
+import type { Change, ChangeReason, FilePlan, Plan, PlanWarning } from "./types.js";
 
 const PRIVATE_KIND = "neuradock-saved-plan";
 
@@ -35,11 +38,17 @@ export function parsePlanFile(text: string, file = "plan file"): Plan {
   if (priv.version !== 1) throw bad(`saved by a newer neuradock (version ${String(priv.version)})`);
   const plan = priv.plan;
   if (!isRecord(plan)) throw bad("damaged");
+  // Every field apply reads is checked here: a hand-edited file must not reach the editors.
   const tools = plan.tools;
   if (!Array.isArray(tools) || !tools.every(isTool)) throw bad("damaged: tools");
   if (!Array.isArray(plan.files) || !plan.files.every(isFilePlan)) throw bad("damaged: files");
-  if (!Array.isArray(plan.warnings)) throw bad("damaged: warnings");
-  if (!isRecord(plan.ledger)) throw bad("damaged: ledger");
+  if (!Array.isArray(plan.warnings) || !plan.warnings.every(isWarning)) {
+    throw bad("damaged: warnings");
+  }
+  const ledger = plan.ledger;
+  if (!isRecord(ledger) || !Object.values(ledger).every((e) => e === null || isLedgerFile(e))) {
+    throw bad("damaged: ledger");
+  }
   return plan as unknown as Plan;
 }
 
@@ -47,7 +56,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-function isTool(v: unknown): boolean {
+function isTool(v: unknown): v is ToolId {
   return v === "claude-code" || v === "codex";
 }
 
@@ -55,32 +64,75 @@ function isStringArray(v: unknown): v is string[] {
   return Array.isArray(v) && v.every((s) => typeof s === "string");
 }
 
+/** Each target file: the tool that reads it and its format. */
+const TARGETS: Record<TargetId, { tool: ToolId; format: FileFormat }> = {
+  "claude-settings": { tool: "claude-code", format: "json" },
+  "codex-auth": { tool: "codex", format: "json" },
+  "codex-config": { tool: "codex", format: "toml" },
+};
+
+const WARNING_CODES = new Set<string>([
+  "leak-guard",
+  "other-credentials-kept",
+  "drift",
+  "released-value-edited",
+  "token-status",
+  "moved-config",
+  "provider-auth-override",
+] satisfies PlanWarning["code"][]);
+
+const REASONS = new Set<string>([
+  "bind",
+  "drift",
+  "takeover",
+  "release",
+  "restore",
+] satisfies ChangeReason[]);
+
+function isWarning(v: unknown): v is PlanWarning {
+  return (
+    isRecord(v) &&
+    typeof v.code === "string" &&
+    WARNING_CODES.has(v.code) &&
+    typeof v.message === "string" &&
+    (v.tool === undefined || isTool(v.tool)) &&
+    (v.file === undefined || typeof v.file === "string")
+  );
+}
+
 function isFilePlan(v: unknown): v is FilePlan {
   if (!isRecord(v)) return false;
+  const known = typeof v.target === "string" && Object.hasOwn(TARGETS, v.target);
+  const target = known ? TARGETS[v.target as TargetId] : undefined;
+  if (!target) return false;
+  const file = v.file;
   return (
-    isTool(v.tool) &&
-    typeof v.target === "string" &&
-    typeof v.file === "string" &&
-    (v.format === "json" || v.format === "toml") &&
+    v.tool === target.tool &&
+    v.format === target.format &&
+    typeof file === "string" &&
+    file !== "" &&
     typeof v.credential === "boolean" &&
     (v.basis === null || typeof v.basis === "string") &&
     Array.isArray(v.changes) &&
-    v.changes.every(isChange) &&
+    v.changes.every((c) => isChange(c, target.tool, file)) &&
     Array.isArray(v.removeContainers) &&
     v.removeContainers.every(isStringArray) &&
     typeof v.deleteFile === "boolean"
   );
 }
 
-function isChange(v: unknown): v is Change {
+function isChange(v: unknown, tool: ToolId, file: string): v is Change {
   if (!isRecord(v)) return false;
   return (
-    isTool(v.tool) &&
-    typeof v.file === "string" &&
+    v.tool === tool &&
+    v.file === file &&
     isStringArray(v.path) &&
+    v.path.length > 0 &&
     (v.action === "create" || v.action === "update" || v.action === "delete") &&
     typeof v.sensitive === "boolean" &&
     typeof v.reason === "string" &&
-    (v.action === "delete" || "after" in v)
+    REASONS.has(v.reason) &&
+    (v.action === "delete" || "after" in v) &&
+    (v.insertAfter === undefined || v.insertAfter === null || typeof v.insertAfter === "string")
   );
 }
