@@ -273,7 +273,7 @@ describe("config.toml with model_providers as an inline table: what plan lists, 
     "inline with a trailing comment, between other keys": `model = "a"\nmodel_providers = { other = { name = "o" } } # c\n[x]\ny = 1\n`,
     "our provider an empty inline table": "model_providers = { anyrouter = {} }\n",
     "our provider inline with a user key": `[model_providers]\nanyrouter = { wire_api = "chat", env_note = "K" }\nother = {}\n`,
-    "dotted keys inside the inline table": `model_providers = { other = { name = "o" }, anyrouter.name = "Old" }\n`,
+    "dotted keys inside the inline table": `model_providers = { other = { name = "o" }, anyrouter.wire_api = "chat" }\n`,
   })) {
     it(`${name}: bound as planned, and unbinding gives the document back`, async () => {
       const system = createMemorySystem({ [CODEX_TOML]: toml });
