@@ -41,6 +41,17 @@ const RESERVED_CLAUDE_ENV: Record<string, string> = {
  * The rules a schema cannot express (references, reserved names, URL policy). Tolerant of a
  * document that failed the schema, so that every problem is reported in one run.
  */
+/**
+ * Why a secret cannot go into an HTTP header as it is (never quoting it), or undefined.
+ * Pasted values often carry a stray space or newline; a header cannot hold either.
+ */
+function headerValueProblem(value: string): string | undefined {
+  if (value !== value.trim()) return "has leading or trailing whitespace (a copy-paste slip?)";
+  if (/[\x00-\x1f\x7f]/.test(value)) return "contains a control character (a line break?)";
+  if (/[^\x20-\xff]/.test(value)) return "contains characters an HTTP header cannot carry";
+  return undefined;
+}
+
 export function checkRules(data: unknown, fromEnv: ReadonlySet<string> = new Set()): PathProblem[] {
   const problems: PathProblem[] = [];
   // A reference read from the environment may be anything, a secret included: not quoted.
@@ -76,8 +87,18 @@ export function checkRules(data: unknown, fromEnv: ReadonlySet<string> = new Set
     }
     for (const key of ["session", "access_token"] as const) {
       const v = acc[key];
-      if (typeof v === "string" && v.trim() === "")
-        add([...here, key], `accounts.${id}.${key} is empty`);
+      if (typeof v !== "string") continue;
+      if (v.trim() === "") add([...here, key], `accounts.${id}.${key} is empty`);
+      else {
+        const why = headerValueProblem(v);
+        if (why) add([...here, key], `accounts.${id}.${key} ${why}`);
+      }
+    }
+    if (isObj(acc.cookies)) {
+      for (const [name, v] of Object.entries(acc.cookies)) {
+        const why = typeof v === "string" ? headerValueProblem(v) : undefined;
+        if (why) add([...here, "cookies", name], `accounts.${id}.cookies.${safeName(name)} ${why}`);
+      }
     }
     if (acc.provider === "newapi" && acc.url === undefined) {
       add(here, `accounts.${id}: url is required for provider newapi`, "key");

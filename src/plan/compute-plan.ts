@@ -80,6 +80,7 @@ function planFile(d: DesiredFile, a: ActualFile, old: LedgerFile | undefined): F
     const key = formatKeyPath(entry.path);
     const owned = oldPaths[key];
     if (entry.onlyIfPresent && !owned && !entry.onlyIfPresent.some(present)) continue;
+    if (entry.userValueWins && !owned && present(entry.path)) continue;
     wanted.add(key);
     const current = getAtPath(doc, entry.path);
     const currentHash = hashValue(current);

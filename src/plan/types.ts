@@ -108,6 +108,8 @@ export interface DesiredEntry {
   reason: "bind" | "takeover";
   /** Owned only when the file has one of these paths (or the ledger already owns it). */
   onlyIfPresent?: KeyPath[];
+  /** A default: a value the user already has there is theirs, and is kept (not owned). */
+  userValueWins?: boolean;
   /** Said when this entry causes a change: a leak guard explains itself. */
   warning?: { code: PlanWarning["code"]; message: string };
 }

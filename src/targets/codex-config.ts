@@ -47,7 +47,8 @@ export const codexConfigAdapter: TargetAdapter = {
     const entries: DesiredEntry[] = [plain(["model_provider"], id)];
     if (binding.model !== undefined) entries.push(plain(["model"], binding.model));
     entries.push(
-      plain([...table, "name"], DISPLAY_NAMES[id] ?? id),
+      // The display name is cosmetic: a name the user already gave the table stays.
+      { ...plain([...table, "name"], DISPLAY_NAMES[id] ?? id), userValueWins: true },
       plain([...table, "base_url"], `${trimUrl(binding.nodeUrl).replace(/\/v1$/, "")}/v1`),
       plain([...table, "wire_api"], "responses"),
       plain([...table, "requires_openai_auth"], true),

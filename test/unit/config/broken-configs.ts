@@ -80,6 +80,10 @@ export const BROKEN_CONFIGS: Record<string, string[]> = {
     "13:12: bindings.codex.token must be a token name or { id: N }",
     "14:11: unknown node 'nope' for provider anyrouter (available: default, cn-shanghai, cn-nb1)",
   ],
+  "secret-not-a-header.yaml": [
+    "8:15: accounts.personal.cookies.acw_tc has leading or trailing whitespace (a copy-paste slip?)",
+    "12:19: accounts.work.access_token has leading or trailing whitespace (a copy-paste slip?)",
+  ],
   "shadowed-builtin-node.yaml": [
     "9:5: custom node 'cn-shanghai' would shadow the built-in anyrouter node 'cn-shanghai'; choose another name",
   ],

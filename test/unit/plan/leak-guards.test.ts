@@ -179,3 +179,23 @@ describe("Codex provider table keys that bypass auth.json", () => {
     expect(paths).not.toContain("model_providers.anyrouter.env_key");
   });
 });
+
+describe("Codex provider display name", () => {
+  it("a name the user gave the table stays theirs; a missing one is ours and goes on release", async () => {
+    const toml = '[model_providers.anyrouter]\nname = "My AnyRouter"\n';
+    const system = createMemorySystem({ [CODEX_TOML]: toml });
+    const codex = makeConfig({ codex: makeBinding("codex") });
+    const bound = await runCycle(system, codex, { codex: makeToken(KEY_A) });
+    const paths = bound.plan.files.flatMap((f) => f.changes.map((c) => c.path.join(".")));
+    expect(paths).not.toContain("model_providers.anyrouter.name");
+    expect(await system.readFile(CODEX_TOML)).toContain('name = "My AnyRouter"');
+    await runCycle(system, makeConfig({}), {}, bound.ledger);
+    expect(await system.readFile(CODEX_TOML)).toBe(toml);
+
+    const fresh = createMemorySystem({});
+    const created = await runCycle(fresh, codex, { codex: makeToken(KEY_A) });
+    expect(await fresh.readFile(CODEX_TOML)).toContain('name = "AnyRouter"');
+    await runCycle(fresh, makeConfig({}), {}, created.ledger);
+    expect(await fresh.readFile(CODEX_TOML)).toBeNull();
+  });
+});

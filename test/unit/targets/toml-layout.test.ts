@@ -131,8 +131,8 @@ describe("config.toml layout: bind puts owned lines where they belong, unbind ta
 
 describe("config.toml layouts the line editor leaves to toml-patch", () => {
   for (const [name, toml] of Object.entries({
-    "our provider as an inline table": `model_providers = { anyrouter = { name = "Old" } }\n`,
-    "our provider as dotted top-level keys": `model_providers.anyrouter.name = "Old"\n[x]\ny = 1\n`,
+    "our provider as an inline table": `model_providers = { anyrouter = { wire_api = "chat" } }\n`,
+    "our provider as dotted top-level keys": `model_providers.anyrouter.wire_api = "chat"\n[x]\ny = 1\n`,
   })) {
     it(`${name}: bound as asked, and unbinding gives the document back`, async () => {
       const { boundText, restored } = await bindUnbind(toml);
