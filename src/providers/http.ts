@@ -257,8 +257,10 @@ function interpretResponse(
   res: Extract<Attempt, { kind: "response" }>,
   tried: string,
 ): unknown {
+  // Only what the server said is scrubbed (before it is cut short, so no secret is split),
+  // never neuradock's own words: a short wrong token must not blank out the hint text.
   const fail = (message: string): never => {
-    throw new ProviderError(account.id, `${where}: ${scrub(message, account)}`);
+    throw new ProviderError(account.id, `${where}: ${message}`);
   };
   const looksHtml = /html/i.test(res.contentType) || /^\s*</.test(res.text);
   if (looksHtml && WAF_MARKERS.some((m) => res.text.includes(m))) {
@@ -281,7 +283,7 @@ function interpretResponse(
     body &&
     typeof body === "object" &&
     typeof (body as { message?: unknown }).message === "string"
-      ? ((body as { message: string }).message.slice(0, 200) as string)
+      ? scrub((body as { message: string }).message, account).slice(0, 200)
       : "";
   if (res.status === 401 || res.status === 403) {
     fail(describeUnauthorized(account, res.status, serverMessage));
@@ -290,7 +292,8 @@ function interpretResponse(
     fail(`server error HTTP ${res.status}${serverMessage ? ` (${serverMessage})` : ""}${tried}`);
   }
   if (!parsed) {
-    const title = /<title>([^<]{0,80})<\/title>/i.exec(res.text)?.[1]?.trim();
+    const rawTitle = /<title>([^<]*)<\/title>/i.exec(res.text)?.[1]?.trim();
+    const title = rawTitle === undefined ? undefined : scrub(rawTitle, account).slice(0, 80);
     if (looksHtml) {
       fail(
         `expected JSON, got an HTML page (HTTP ${res.status}${title ? `, "${title}"` : ""}); is the URL a new-api dashboard?`,

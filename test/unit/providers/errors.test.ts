@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ProviderError } from "../../../src/errors.js";
 import { createTokenSource, fetchAllTokens } from "../../../src/providers/index.js";
+import { Secret } from "../../../src/secret.js";
 import { type FakeGateway, startFakeGateway } from "../../support/fake-gateway/index.js";
 import { accountFor, makeTokens } from "./helpers.js";
 
@@ -225,5 +226,26 @@ describe("errors", () => {
     expect(err.message).toMatch(/2 relay requests failed/);
     expect(err.details[0]).toMatch(/account 'one'/);
     expect(err.details[1]).toMatch(/account 'two'/);
+  });
+});
+
+describe("scrubbing the server's words, not neuradock's", () => {
+  it("a short wrong access token does not blank out the hint text", async () => {
+    await start();
+    const wrong = accountFor(gw!.url, userA, {
+      auth: { kind: "access_token", value: new Secret("wrong") },
+    });
+    const err = await failure(source!.listTokens(wrong));
+    expect(err.message).toContain("The access token is wrong or was regenerated");
+    expect(err.message).not.toContain("(sensitive)");
+  });
+
+  it("a secret the server echoes across the cut-off is removed whole, before cutting", async () => {
+    const echo = `${"x".repeat(190)}${ACCESS}`;
+    await start({ faults: [{ kind: "success-false", message: echo }] });
+    const err = await failure(source!.listTokens(accountFor(gw!.url, userA)));
+    // The cut may fall inside the placeholder, never inside the secret.
+    expect(err.message).toContain(`${"x".repeat(190)}(sensitive`);
+    expect(err.message).not.toContain(ACCESS.slice(0, 8));
   });
 });
