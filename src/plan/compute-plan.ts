@@ -201,6 +201,10 @@ function planFile(d: DesiredFile, a: ActualFile, old: LedgerFile | undefined): F
     // Only when nothing else (not even a comment) would be left in the file.
     const text = applyFilePlan(a.text, plan);
     plan.deleteFile = text === null || text.trim() === "" || text.trim() === "{}";
+  } else if (target.format === "toml" && a.kind === "present" && changes.length > 0) {
+    // A trial edit (config.toml is small): a layout the editor cannot change in place is
+    // refused now, so the plan never promises what apply would then refuse.
+    applyFilePlan(a.text, plan);
   }
 
   const ledger: LedgerFile | null =
