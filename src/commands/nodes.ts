@@ -14,13 +14,15 @@ export interface NodesOptions {
 
 /**
  * Built-in and custom nodes. Without a config file anywhere, the built-ins alone are listed
- * (they need none); a config that exists must be valid, and `-c FILE` must exist.
+ * (they need none); a config that exists must be valid, and `-c FILE` must exist. Unset
+ * credential variables are no error here: nothing is sent anywhere.
  */
 export async function runNodes(opts: NodesOptions, io: Io): Promise<number> {
   const provider = parseProvider(opts.provider);
   let config: Config | null = null;
   try {
-    config = await loadCommandConfig(opts, io);
+    // Listing nodes makes no request: the accounts' secrets need not be exported.
+    config = await loadCommandConfig(opts, io, { credentialsOptional: true });
   } catch (err) {
     if (!(err instanceof ConfigNotFoundError)) throw err;
   }

@@ -15,6 +15,18 @@ export interface LoadConfigOptions {
   cwd: string;
   env: NodeJS.ProcessEnv;
   platform?: NodeJS.Platform;
+  /**
+   * Commands that make no request (nodes) need no credentials: an unset variable in an
+   * account's session, access_token or cookies is then not an error.
+   */
+  credentialsOptional?: boolean;
+}
+
+function isCredentialPath(path: readonly (string | number)[]): boolean {
+  return (
+    path[0] === "accounts" &&
+    (path[2] === "session" || path[2] === "access_token" || path[2] === "cookies")
+  );
 }
 
 /**
@@ -82,7 +94,10 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<Config> {
   const ruleProblems = checkRules(interpolated.value, interpolated.fromEnv).filter(
     (p) => !reported.has(p.path.join("\u0000")),
   );
-  const problems = [...schemaProblems, ...interpolated.problems, ...ruleProblems];
+  const interpolationProblems = opts.credentialsOptional
+    ? interpolated.problems.filter((p) => !isCredentialPath(p.path))
+    : interpolated.problems;
+  const problems = [...schemaProblems, ...interpolationProblems, ...ruleProblems];
   if (problems.length > 0) throw new ConfigError(sortDiagnostics(problems.map(toDiagnostic)));
 
   return normalizeConfig(interpolated.value, file, posOf);

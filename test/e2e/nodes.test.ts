@@ -99,6 +99,22 @@ describe("neuradock nodes (built CLI)", () => {
     expect(table.stderr).toBe("");
   });
 
+  it("needs no credentials: unset secret variables are fine, other unset ones are not", async () => {
+    const dir = await mkdtemp(join(home, "cfg-"));
+    await writeFile(join(dir, "neuradock.yaml"), CONFIG);
+    const r = run(["nodes", "--json"], dir);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toContainEqual(expect.objectContaining({ name: "my-private" }));
+    await writeFile(
+      join(dir, "neuradock.yaml"),
+      CONFIG.replace("https://api.example.com", "${NODE_URL}"),
+    );
+    const missing = run(["nodes"], dir);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("NODE_URL");
+  });
+
   it("filters by provider", async () => {
     const dir = await mkdtemp(join(home, "filter-"));
     const r = run(["nodes", "agentrouter", "--json"], dir);
