@@ -46,6 +46,7 @@ export async function runTokens(opts: TokensOptions, io: Io): Promise<number> {
 
   const toFetch = accounts.filter((a) => !listings.has(a.id));
   const errors: unknown[] = [];
+  const failed: { account: string; message: string }[] = [];
   if (toFetch.length > 0) {
     const progress = startProgress(io, toFetch.length);
     const source = createTokenSource(readHttpOptionsFromEnv(io.env));
@@ -57,6 +58,9 @@ export async function runTokens(opts: TokensOptions, io: Io): Promise<number> {
             listings.set(account.id, listing);
             // The cache is a convenience: failing to write it must not fail the command.
             await writeCachedTokens(cacheDir, account, listing).catch(() => undefined);
+          } catch (err) {
+            failed.push({ account: account.id, message: (err as Error).message });
+            throw err;
           } finally {
             progress.tick();
           }
@@ -74,7 +78,10 @@ export async function runTokens(opts: TokensOptions, io: Io): Promise<number> {
     return listing ? [listing] : [];
   });
   if (opts.json) {
-    io.stdout.write(`${JSON.stringify(renderTokensJson(shown), null, 2)}\n`);
+    // Accounts that could not be read are named too, so a script can tell what is missing.
+    const json =
+      failed.length > 0 ? { ...renderTokensJson(shown), errors: failed } : renderTokensJson(shown);
+    io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
   } else if (accounts.length === 0) {
     io.stdout.write(`No accounts in ${config.file}.\n`);
   } else {

@@ -169,6 +169,10 @@ describe("neuradock tokens", () => {
     ]);
     expect(r.stderr).toMatch(/account 'work'.*401.*access_token/);
     expect(r.stderr).not.toContain("revoked-access-token-value");
+    const errors = JSON.parse(r.stdout).errors as { account: string; message: string }[];
+    expect(errors.map((e) => e.account)).toEqual(["work"]);
+    expect(errors[0]!.message).toMatch(/401/);
+    expect(r.stdout).not.toContain("revoked-access-token-value");
   });
 
   it("explains a WAF challenge page", async () => {
