@@ -359,10 +359,11 @@ const FINDINGS = `## Findings
   TurboFan in a background thread and node waits for such jobs before it exits. \`src/providers/http.ts\`
   now sets \`--liftoff-only\` just before loading undici. plan on a 10 KB settings.json went from
   ~330 ms / 100 MB RSS to ~190 ms / 64 MB RSS.
-- **undici loaded lazily (fixed).** It was imported with the providers module, so \`apply PLANFILE\`
-  (no network) loaded it too. It is now imported on the first request. undici's index pulls in
-  fetch, websockets, cookies, http2 and mock code (~1 MB bundled, 45-50 ms to load); a deep import
-  of just the Agent and \`request\` would cut that, but undici has no public entry for it.
+- **undici loaded lazily, and only its Agent and request (fixed).** It was imported with the
+  providers module, so \`apply PLANFILE\` (no network) loaded it too; it is now imported on the first
+  request. undici's index pulls in fetch, websockets, cookies, http2 and mock code (~1 MB bundled,
+  45-50 ms to load); src/providers/http.ts now loads just \`lib/dispatcher/agent\` and
+  \`lib/api/api-request\` (~400 KB, ~25 ms).
 - **cosmiconfig bundled (fixed).** Config discovery (no \`-c\`) loaded cosmiconfig from node_modules
   (~18 ms); it is bundled like the other dependencies now (\`tsup.config.ts\`), ~8 ms faster.
   With \`-c FILE\` it is not loaded at all.
@@ -378,9 +379,9 @@ const FINDINGS = `## Findings
   through fs/promises and has no compile cache), commander (~8 ms), the yaml package (~11 ms) and
   the config layer, the precompiled schema check (~2 ms; ajv is not loaded at run time). Reaching
   1.5x would need a cheaper command parser for the common paths or node >= 22's compile cache.
-- **Measured, not taken** (validate -c, CPU-probe harness, 25 interleaved runs):
-  \`processIo()\` (src/commands/io.ts) touches \`process.stdin\` on every command, which builds a
-  stream (~3 ms); a lazy getter would save that for all commands but apply. CommonJS output
+- **process.stdin made lazy (fixed).** \`processIo()\` touched \`process.stdin\` on every command,
+  which builds a stream (~3 ms); it is now read only by a confirmation prompt.
+- **Measured, not taken** (validate -c, CPU-probe harness, 25 interleaved runs): CommonJS output
   (tsup \`format: cjs\` + a \`dist/package.json\` of type commonjs) made validate ~8.5 ms faster
   (2.8x → 2.5x) but changes the shipped format and forbids top-level await in every module.
   Minified output saved ~2.5 ms at the cost of readable stacks.

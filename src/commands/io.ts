@@ -1,3 +1,4 @@
+import { isatty } from "node:tty";
 /** What a command may touch of the process: passed in, so tests call commands directly. */
 export interface Io {
   stdout: { write(chunk: string): unknown };
@@ -19,11 +20,14 @@ export function processIo(): Io {
   return {
     stdout: tolerateClosedPipe(process.stdout),
     stderr: tolerateClosedPipe(process.stderr),
-    stdin: process.stdin,
+    // process.stdin builds a stream on first access (~3 ms): only a confirmation prompt needs it.
+    get stdin() {
+      return process.stdin;
+    },
     env,
     cwd: process.cwd(),
     stdoutIsTTY,
-    stdinIsTTY: Boolean(process.stdin.isTTY),
+    stdinIsTTY: isatty(0),
     color: wantsColor(env, stdoutIsTTY),
   };
 }
