@@ -1,10 +1,10 @@
-import { spawnSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCliSync } from "../support/run-cli.js";
 
-const CLI = resolve(process.env.NEURADOCK_CLI ?? "dist/cli.js");
+const _CLI = resolve(process.env.NEURADOCK_CLI ?? "dist/cli.js");
 
 let home: string;
 
@@ -15,20 +15,8 @@ afterAll(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-function run(args: string[], cwd: string, env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [CLI, ...args], {
-    cwd,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: home,
-      NEURADOCK_STATE_DIR: join(home, "state"),
-      NO_COLOR: "1",
-      ...env,
-    },
-    encoding: "utf8",
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const run = (args: string[], cwd: string, env: Record<string, string> = {}) =>
+  runCliSync(args, { home, cwd, env });
 
 const BUILTINS = [
   { provider: "anyrouter", name: "default", url: "https://anyrouter.top", builtin: true },

@@ -1,11 +1,11 @@
-import { spawnSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCliSync } from "../support/run-cli.js";
 import { BROKEN_CONFIGS, NEVER_SHOWN, SECRET_ENV } from "../unit/config/broken-configs.js";
 
-const CLI = resolve(process.env.NEURADOCK_CLI ?? "dist/cli.js");
+const _CLI = resolve(process.env.NEURADOCK_CLI ?? "dist/cli.js");
 const BROKEN = resolve("test/fixtures/config/broken");
 const EXAMPLE = resolve("neuradock.example.yaml");
 
@@ -18,20 +18,8 @@ afterAll(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-function run(args: string[], cwd: string, env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [CLI, ...args], {
-    cwd,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: home,
-      NEURADOCK_STATE_DIR: join(home, "state"),
-      NO_COLOR: "1",
-      ...env,
-    },
-    encoding: "utf8",
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const run = (args: string[], cwd: string, env: Record<string, string> = {}) =>
+  runCliSync(args, { home, cwd, env });
 
 describe("neuradock validate (built CLI)", () => {
   it.each(Object.entries(BROKEN_CONFIGS))("rejects %s", (name, expected) => {

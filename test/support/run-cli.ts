@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { join, resolve } from "node:path";
 
 /** The built CLI; NEURADOCK_CLI points the suites at another build. */
@@ -20,6 +20,28 @@ export interface RunCliOptions {
   stdin?: string;
 }
 
+function cliEnv(opts: RunCliOptions): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH ?? "",
+    HOME: opts.home,
+    NEURADOCK_STATE_DIR: join(opts.home, "state"),
+    NO_COLOR: "1",
+    NEURADOCK_HTTP_BACKOFF_MS: "10",
+    ...opts.env,
+  };
+}
+
+/** The same, synchronously: for commands that make no request (validate, nodes). */
+export function runCliSync(args: string[], opts: RunCliOptions): CliRun {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: opts.cwd ?? opts.home,
+    env: cliEnv(opts),
+    input: opts.stdin ?? "",
+    encoding: "utf8",
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
 /**
  * Runs the built CLI asynchronously (an in-process fake gateway must keep answering) with a
  * clean environment: nothing of the real user's HOME, tokens or proxy settings leaks in.
@@ -28,14 +50,7 @@ export function runCli(args: string[], opts: RunCliOptions): Promise<CliRun> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: opts.cwd ?? opts.home,
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: opts.home,
-        NEURADOCK_STATE_DIR: join(opts.home, "state"),
-        NO_COLOR: "1",
-        NEURADOCK_HTTP_BACKOFF_MS: "10",
-        ...opts.env,
-      },
+      env: cliEnv(opts),
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";
