@@ -139,7 +139,8 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     } catch (err) {
       const failure = await rollBack(system, done, err, backups);
       // The files are back as they were: so is the ledger (the pending one would be safe too).
-      await restoreLedger(system, ledgerFile, ledgerBefore).catch(() => {});
+      // Only a ledger this run replaced is put back; one it never touched stays as it is.
+      if (writes.length > 0) await restoreLedger(system, ledgerFile, ledgerBefore).catch(() => {});
       throw failure;
     }
 

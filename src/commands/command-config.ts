@@ -6,7 +6,7 @@ import type { GlobalOptions, Io } from "./io.js";
 export function loadCommandConfig(
   opts: GlobalOptions,
   io: Io,
-  extra: { credentialsOptional?: boolean } = {},
+  extra: { accountsOptional?: boolean } = {},
 ): Promise<Config> {
   return loadConfig({
     ...(opts.config ? { configPath: opts.config } : {}),

@@ -239,8 +239,8 @@ function credentialKind(
 async function matchTokens(proposals: Proposal[], env: NodeJS.ProcessEnv): Promise<void> {
   const wanted = proposals.filter((p) => p.key);
   if (wanted.length === 0) return;
-  const { createTokenSource } = await import("../providers/index.js");
-  const source = createTokenSource();
+  const { createTokenSource, readHttpOptionsFromEnv } = await import("../providers/index.js");
+  const source = createTokenSource(readHttpOptionsFromEnv(env));
   try {
     await Promise.all(
       wanted.map(async (p) => {

@@ -10,6 +10,8 @@ export interface Io {
   stdoutIsTTY: boolean;
   /** stdin is a terminal (confirmation prompts). */
   stdinIsTTY: boolean;
+  /** stderr is a terminal (progress lines). */
+  stderrIsTTY: boolean;
   /** Colour on: FORCE_COLOR, else TTY and no NO_COLOR. */
   color: boolean;
 }
@@ -28,6 +30,7 @@ export function processIo(): Io {
     cwd: process.cwd(),
     stdoutIsTTY,
     stdinIsTTY: isatty(0),
+    stderrIsTTY: isatty(2),
     color: wantsColor(env, stdoutIsTTY),
   };
 }

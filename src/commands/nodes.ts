@@ -15,14 +15,14 @@ export interface NodesOptions {
 /**
  * Built-in and custom nodes. Without a config file anywhere, the built-ins alone are listed
  * (they need none); a config that exists must be valid, and `-c FILE` must exist. Unset
- * credential variables are no error here: nothing is sent anywhere.
+ * variables of accounts are no error here: no account is used.
  */
 export async function runNodes(opts: NodesOptions, io: Io): Promise<number> {
   const provider = parseProvider(opts.provider);
   let config: Config | null = null;
   try {
-    // Listing nodes makes no request: the accounts' secrets need not be exported.
-    config = await loadCommandConfig(opts, io, { credentialsOptional: true });
+    // Listing nodes uses no account: their variables need not be exported.
+    config = await loadCommandConfig(opts, io, { accountsOptional: true });
   } catch (err) {
     if (!(err instanceof ConfigNotFoundError)) throw err;
   }

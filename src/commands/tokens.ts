@@ -199,8 +199,7 @@ const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "
 
 /** A one-line spinner on stderr, only on a terminal, so pipes and --json stay clean. */
 function startProgress(io: Io, total: number): { tick(): void; stop(): void } {
-  const tty = Boolean((io.stderr as { isTTY?: boolean }).isTTY);
-  if (!tty) return { tick() {}, stop() {} };
+  if (!io.stderrIsTTY) return { tick() {}, stop() {} };
   let done = 0;
   let frame = 0;
   const draw = () => {

@@ -16,17 +16,10 @@ export interface LoadConfigOptions {
   env: NodeJS.ProcessEnv;
   platform?: NodeJS.Platform;
   /**
-   * Commands that make no request (nodes) need no credentials: an unset variable in an
-   * account's session, access_token or cookies is then not an error.
+   * Commands that use no account (nodes) need none of their variables: an unset variable
+   * anywhere under `accounts:` (credentials, user_id, url) is then not an error.
    */
-  credentialsOptional?: boolean;
-}
-
-function isCredentialPath(path: readonly (string | number)[]): boolean {
-  return (
-    path[0] === "accounts" &&
-    (path[2] === "session" || path[2] === "access_token" || path[2] === "cookies")
-  );
+  accountsOptional?: boolean;
 }
 
 /**
@@ -94,8 +87,8 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<Config> {
   const ruleProblems = checkRules(interpolated.value, interpolated.fromEnv).filter(
     (p) => !reported.has(p.path.join("\u0000")),
   );
-  const interpolationProblems = opts.credentialsOptional
-    ? interpolated.problems.filter((p) => !isCredentialPath(p.path))
+  const interpolationProblems = opts.accountsOptional
+    ? interpolated.problems.filter((p) => p.path[0] !== "accounts")
     : interpolated.problems;
   const problems = [...schemaProblems, ...interpolationProblems, ...ruleProblems];
   if (problems.length > 0) throw new ConfigError(sortDiagnostics(problems.map(toDiagnostic)));

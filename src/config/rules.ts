@@ -120,11 +120,9 @@ export function checkRules(data: unknown, fromEnv: ReadonlySet<string> = new Set
     }
   }
 
-  const customNames = new Map<string, ProviderId[]>();
   for (const [provider, nodes] of entriesOf(root.nodes)) {
     if (!isProvider(provider)) continue;
     for (const [name, url] of entriesOf(nodes)) {
-      customNames.set(name, [...(customNames.get(name) ?? []), provider]);
       const here = ["nodes", provider, name];
       if (isBuiltinNode(provider, name)) {
         add(

@@ -197,7 +197,9 @@ function planFile(d: DesiredFile, a: ActualFile, old: LedgerFile | undefined): F
     removeContainers,
     deleteFile: false,
   };
-  if (createdFile && a.kind === "present" && Object.keys(result).length === 0) {
+  // A file is deleted only as part of changes the plan shows: one emptied by hand is left.
+  const shown = changes.length > 0 || removeContainers.some((c) => c.length > 0);
+  if (createdFile && a.kind === "present" && Object.keys(result).length === 0 && shown) {
     // Only when nothing else (not even a comment) would be left in the file.
     const text = applyFilePlan(a.text, plan);
     plan.deleteFile = text === null || text.trim() === "" || text.trim() === "{}";

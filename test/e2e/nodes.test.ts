@@ -87,9 +87,9 @@ describe("neuradock nodes (built CLI)", () => {
     expect(table.stderr).toBe("");
   });
 
-  it("needs no credentials: unset secret variables are fine, other unset ones are not", async () => {
+  it("needs no account variables (secrets, user_id): those unset are fine, others are not", async () => {
     const dir = await mkdtemp(join(home, "cfg-"));
-    await writeFile(join(dir, "neuradock.yaml"), CONFIG);
+    await writeFile(join(dir, "neuradock.yaml"), CONFIG.replace("user_id: 1", "user_id: ${UID}"));
     const r = run(["nodes", "--json"], dir);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);

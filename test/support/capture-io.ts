@@ -20,6 +20,7 @@ export function captureIo(overrides: Partial<Io> = {}): CapturedIo {
     cwd: process.cwd(),
     stdoutIsTTY: false,
     stdinIsTTY: false,
+    stderrIsTTY: false,
     color: false,
     ...overrides,
     out: () => out,

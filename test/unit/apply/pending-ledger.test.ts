@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { applyPlan } from "../../../src/apply/index.js";
 import { mergeLedger, pendingLedger } from "../../../src/plan/ledger.js";
 import type { Ledger, Plan } from "../../../src/plan/types.js";
 import { createMemorySystem } from "../../../src/system/index.js";
@@ -102,5 +103,39 @@ describe("pending ledger (an apply killed midway)", () => {
     expect(token?.pending?.length).toBe(1);
     const final = mergeLedger(pending, plan.ledger);
     expect(JSON.stringify(final)).not.toContain("pending");
+  });
+});
+
+describe("a ledger-only apply that fails", () => {
+  it("keeps the ledger it had (a failed write never deletes it)", async () => {
+    const system = createMemorySystem({ [SETTINGS]: '{\n  "model": "opus"\n}\n' });
+    const first = await runCycle(system, bound, { "claude-code": makeToken(KEY_A) });
+    await system.writeFileAtomic("/state/ledger.json", JSON.stringify(first.ledger));
+    // Hand-edit our values, then unbind: nothing to write to the files, only the ledger moves.
+    const text = (await system.readFile(SETTINGS)) as string;
+    await system.writeFileAtomic(
+      SETTINGS,
+      text
+        .replace(KEY_A, "sk-edited-by-hand-0000")
+        .replace(/"https:[^"]*"/, '"https://hand.example"'),
+    );
+    const plan = await planOnly(system, unbound, {}, first.ledger);
+    expect(plan.files.every((f) => f.changes.length === 0)).toBe(true);
+
+    system.failOn({ op: "write", code: "ENOSPC" });
+    await expect(applyPlan(plan, { system, stateDir: "/state" })).rejects.toThrow(/ENOSPC|space/);
+    expect(JSON.parse((await system.readFile("/state/ledger.json")) as string)).toEqual(
+      first.ledger,
+    );
+  });
+
+  it("a file neuradock created and the user emptied by hand is left, not silently deleted", async () => {
+    const system = createMemorySystem({});
+    const first = await runCycle(system, bound, { "claude-code": makeToken(KEY_A) });
+    await system.writeFileAtomic(SETTINGS, "{}\n");
+    const released = await runCycle(system, unbound, {}, first.ledger);
+    expect(released.plan.files.every((f) => !f.deleteFile)).toBe(true);
+    expect(await system.readFile(SETTINGS)).toBe("{}\n");
+    expect(released.ledger.files).toEqual({});
   });
 });

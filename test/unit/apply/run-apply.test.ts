@@ -45,6 +45,7 @@ function makeIo(answer: string | null, tty = true) {
     cwd: home,
     stdoutIsTTY: tty,
     stdinIsTTY: tty,
+    stderrIsTTY: tty,
     color: false,
   };
   return { io, out: () => stdout, err: () => stderr };

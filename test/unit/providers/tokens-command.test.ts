@@ -27,12 +27,11 @@ afterEach(async () => {
 });
 
 function io(stderrIsTTY: boolean) {
-  const base = captureIo({
+  return captureIo({
     cwd: dir,
     env: { ...demoEnv(), HOME: dir, NEURADOCK_STATE_DIR: join(dir, "state") },
+    stderrIsTTY,
   });
-  (base.stderr as { isTTY?: boolean }).isTTY = stderrIsTTY;
-  return base;
 }
 
 describe("runTokens", () => {
