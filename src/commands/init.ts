@@ -2,7 +2,14 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Account, ProviderId, ToolId } from "../config/types.js";
+import { BUILTIN_NODES, PROVIDER_DEFAULT_URLS } from "../config/nodes.js";
+import {
+  type Account,
+  CODEX_BUILTIN_PROVIDERS,
+  PROVIDERS,
+  type ProviderId,
+  type ToolId,
+} from "../config/types.js";
 import { UsageError } from "../errors.js";
 import { Secret } from "../secret.js";
 import { createRealSystem } from "../system/real-system.js";
@@ -10,22 +17,14 @@ import type { Io } from "./io.js";
 import type { InitCliOptions } from "./program.js";
 
 /** Built-in node URLs of the known relays, to recognise an existing setup. */
-const KNOWN_NODES: { provider: Exclude<ProviderId, "newapi">; node: string; url: string }[] = [
-  { provider: "anyrouter", node: "default", url: "https://anyrouter.top" },
-  { provider: "anyrouter", node: "cn-shanghai", url: "https://a-ocnfniawgw.cn-shanghai.fcapp.run" },
-  { provider: "anyrouter", node: "cn-nb1", url: "https://pmpjfbhq.cn-nb1.rainapp.top" },
-  { provider: "agentrouter", node: "default", url: "https://agentrouter.org" },
-];
+const KNOWN_NODES = BUILTIN_NODES.flatMap((n) =>
+  n.url !== null && n.provider !== "newapi"
+    ? [{ provider: n.provider, node: n.name, url: n.url }]
+    : [],
+);
 
-const RESERVED_IDS = new Set([
-  "anyrouter",
-  "agentrouter",
-  "newapi",
-  "openai",
-  "ollama",
-  "lmstudio",
-  "amazon-bedrock",
-]);
+/** Ids an account may not take (provider names, Codex's built-in provider ids). */
+const RESERVED_IDS = new Set<string>([...PROVIDERS, ...CODEX_BUILTIN_PROVIDERS]);
 
 /** An existing tool setup found on disk, as a proposed account + binding. */
 export interface Proposal {
@@ -258,9 +257,7 @@ async function matchTokens(proposals: Proposal[], env: NodeJS.ProcessEnv): Promi
         const account: Account = {
           id: p.accountId,
           provider: p.provider,
-          url:
-            p.url ??
-            (p.provider === "anyrouter" ? "https://anyrouter.top" : "https://agentrouter.org"),
+          url: p.url ?? PROVIDER_DEFAULT_URLS[p.provider] ?? "",
           userId,
           auth: { kind, value: new Secret(secret) } as Account["auth"],
           cookies: {},

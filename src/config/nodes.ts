@@ -27,6 +27,13 @@ export const PROVIDER_DEFAULT_URLS: Readonly<Record<ProviderId, string | null>> 
   newapi: null,
 };
 
+/** How each provider is named to people (and in Codex's provider table). */
+export const PROVIDER_LABELS: Readonly<Record<ProviderId, string>> = {
+  anyrouter: "AnyRouter",
+  agentrouter: "AgentRouter",
+  newapi: "new-api",
+};
+
 export function isBuiltinNode(provider: ProviderId, name: string): boolean {
   return BUILTIN_NODES.some((n) => n.provider === provider && n.name === name);
 }

@@ -1,4 +1,5 @@
-import type { ProviderId } from "../config/types.js";
+import { PROVIDER_DEFAULT_URLS, PROVIDER_LABELS } from "../config/nodes.js";
+import { PROVIDERS, type ProviderId } from "../config/types.js";
 
 export interface ProviderPreset {
   id: ProviderId;
@@ -8,8 +9,9 @@ export interface ProviderPreset {
 }
 
 /** All three speak the same new-api dashboard API; they differ only in where it lives. */
-export const PROVIDER_PRESETS: Record<ProviderId, ProviderPreset> = {
-  anyrouter: { id: "anyrouter", label: "AnyRouter", defaultUrl: "https://anyrouter.top" },
-  agentrouter: { id: "agentrouter", label: "AgentRouter", defaultUrl: "https://agentrouter.org" },
-  newapi: { id: "newapi", label: "new-api", defaultUrl: null },
-};
+export const PROVIDER_PRESETS = Object.fromEntries(
+  PROVIDERS.map((id) => [
+    id,
+    { id, label: PROVIDER_LABELS[id], defaultUrl: PROVIDER_DEFAULT_URLS[id] },
+  ]),
+) as Record<ProviderId, ProviderPreset>;

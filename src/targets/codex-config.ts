@@ -1,3 +1,4 @@
+import { PROVIDER_LABELS } from "../config/nodes.js";
 import type { Account } from "../config/types.js";
 import type { DesiredEntry } from "../plan/types.js";
 import type { TargetAdapter } from "./adapter.js";
@@ -7,11 +8,6 @@ import { formatKeyPath } from "./key-path.js";
 import { targetErrorAt } from "./position.js";
 import { locateTomlPath, parseTomlTarget } from "./toml-file.js";
 import type { JsonObject, KeyPath } from "./types.js";
-
-const DISPLAY_NAMES: Record<string, string> = {
-  anyrouter: "AnyRouter",
-  agentrouter: "AgentRouter",
-};
 
 /** The `[model_providers.<id>]` id: stable per account, since Codex ties history to it. */
 export function codexProviderId(account: Pick<Account, "id" | "provider">): string {
@@ -48,7 +44,13 @@ export const codexConfigAdapter: TargetAdapter = {
     if (binding.model !== undefined) entries.push(plain(["model"], binding.model));
     entries.push(
       // The display name is cosmetic: a name the user already gave the table stays.
-      { ...plain([...table, "name"], DISPLAY_NAMES[id] ?? id), userValueWins: true },
+      {
+        ...plain(
+          [...table, "name"],
+          account.provider === "newapi" ? id : PROVIDER_LABELS[account.provider],
+        ),
+        userValueWins: true,
+      },
       plain([...table, "base_url"], `${trimUrl(binding.nodeUrl).replace(/\/v1$/, "")}/v1`),
       plain([...table, "wire_api"], "responses"),
       plain([...table, "requires_openai_auth"], true),
