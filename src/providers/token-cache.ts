@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
-import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Account } from "../config/types.js";
 import { stateDir } from "../system/paths.js";
+import { createRealSystem } from "../system/real-system.js";
 import type { AccountTokens } from "./types.js";
 
 /** Token metadata goes stale quickly (balances move); an hour keeps `tokens` snappy but honest. */
@@ -58,8 +59,10 @@ export async function writeCachedTokens(
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await chmod(dir, 0o700);
   const file: CacheFile = { version: 1, origin: originOf(account), listing };
-  const target = cachePath(dir, account);
-  const temp = `${target}.${process.pid}.tmp`;
-  await writeFile(temp, `${JSON.stringify(file)}\n`, { mode: 0o600 });
-  await rename(temp, target);
+  // The same atomic write as every other file neuradock keeps (temp name, fsync, rename).
+  await createRealSystem().writeFileAtomic(cachePath(dir, account), `${JSON.stringify(file)}\n`, {
+    mode: 0o600,
+    dirMode: 0o700,
+    secret: true,
+  });
 }
