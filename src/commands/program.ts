@@ -26,6 +26,10 @@ export function buildProgram(io: Io, version: string, setExit: SetExit): Command
     )
     .version(version, "-V, --version")
     .showHelpAfterError()
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 success, 1 error (nothing was written), 2 changes pending (plan --detailed-exitcode).\nDocs: the README, and `neuradock <command> --help`.",
+    )
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
