@@ -6,7 +6,7 @@ import type { GlobalOptions, Io } from "./io.js";
 export function loadCommandConfig(
   opts: GlobalOptions,
   io: Io,
-  extra: { accountsOptional?: boolean } = {},
+  extra: { usedAccounts?: readonly string[] } = {},
 ): Promise<Config> {
   return loadConfig({
     ...(opts.config ? { configPath: opts.config } : {}),

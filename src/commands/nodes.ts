@@ -22,7 +22,7 @@ export async function runNodes(opts: NodesOptions, io: Io): Promise<number> {
   let config: Config | null = null;
   try {
     // Listing nodes uses no account: their variables need not be exported.
-    config = await loadCommandConfig(opts, io, { accountsOptional: true });
+    config = await loadCommandConfig(opts, io, { usedAccounts: [] });
   } catch (err) {
     if (!(err instanceof ConfigNotFoundError)) throw err;
   }

@@ -27,7 +27,12 @@ export interface TokensOptions {
  * concurrently otherwise. Accounts that could be read are shown even when others fail.
  */
 export async function runTokens(opts: TokensOptions, io: Io): Promise<number> {
-  const config = await loadCommandConfig(opts, io);
+  // `tokens work` needs only work's variables; the other accounts' may be unset.
+  const config = await loadCommandConfig(
+    opts,
+    io,
+    opts.account ? { usedAccounts: [opts.account] } : {},
+  );
   const all = Object.values(config.accounts);
   const accounts = opts.account ? [pickAccount(opts.account, all, config.file)] : all;
 

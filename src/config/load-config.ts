@@ -16,10 +16,11 @@ export interface LoadConfigOptions {
   env: NodeJS.ProcessEnv;
   platform?: NodeJS.Platform;
   /**
-   * Commands that use no account (nodes) need none of their variables: an unset variable
-   * anywhere under `accounts:` (credentials, user_id, url) is then not an error.
+   * The accounts a command will use, when it uses only some: an unset variable under any other
+   * `accounts.<id>` (credentials, user_id, url) is then not an error. `[]` for none (nodes),
+   * `["work"]` for `tokens work`; unset: every account counts.
    */
-  accountsOptional?: boolean;
+  usedAccounts?: readonly string[];
 }
 
 /**
@@ -87,8 +88,11 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<Config> {
   const ruleProblems = checkRules(interpolated.value, interpolated.fromEnv).filter(
     (p) => !reported.has(p.path.join("\u0000")),
   );
-  const interpolationProblems = opts.accountsOptional
-    ? interpolated.problems.filter((p) => p.path[0] !== "accounts")
+  const used = opts.usedAccounts;
+  const interpolationProblems = used
+    ? interpolated.problems.filter(
+        (p) => p.path[0] !== "accounts" || used.includes(String(p.path[1])),
+      )
     : interpolated.problems;
   const problems = [...schemaProblems, ...interpolationProblems, ...ruleProblems];
   if (problems.length > 0) throw new ConfigError(sortDiagnostics(problems.map(toDiagnostic)));

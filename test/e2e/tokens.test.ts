@@ -175,6 +175,21 @@ describe("neuradock tokens", () => {
     expect(r.stdout).not.toContain("revoked-access-token-value");
   });
 
+  it("`tokens ACCOUNT` needs only that account's variables", async () => {
+    const file = await startWith();
+    const text = await readFile(file, "utf8");
+    await writeFile(file, text.replace("${DEMO_WORK_ACCESS_TOKEN}", "${NOT_EXPORTED_TOKEN}"));
+    const one = await runCli(["tokens", "personal", "--json", "-c", file]);
+    expect(one.stderr).toBe("");
+    expect(one.code).toBe(0);
+    expect(JSON.parse(one.stdout).accounts.map((a: { account: string }) => a.account)).toEqual([
+      "personal",
+    ]);
+    const other = await runCli(["tokens", "work", "-c", file]);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain("NOT_EXPORTED_TOKEN");
+  });
+
   it("explains a WAF challenge page", async () => {
     const file = await startWith({ waf: WAF });
     const r = await runCli(["tokens", "personal", "-c", file]);
