@@ -11,7 +11,7 @@ import { type PlanJson, renderPlanJson } from "../render/plan-json.js";
 import { createRealSystem } from "../system/index.js";
 import { stateDir } from "../system/paths.js";
 import type { System } from "../system/types.js";
-import { loadCommandConfig } from "./command-config.js";
+import { loadConfigForBindings } from "./command-config.js";
 import type { Io } from "./io.js";
 import { planWithLiveTokens } from "./live-plan.js";
 import type { ApplyCliOptions } from "./program.js";
@@ -30,7 +30,7 @@ export async function runApply(opts: ApplyCliOptions, io: Io): Promise<number> {
     const plan = await loadSavedPlan(system, resolve(io.cwd, opts.planfile), opts);
     return showAndApply(plan, { system, state, opts, io, saved: true });
   }
-  const config = await loadCommandConfig(opts, io);
+  const config = await loadConfigForBindings(opts, io);
   // As Terraform holds the state lock from plan to apply: a second apply waits, then plans
   // from what the first one wrote, instead of failing on a plan that went stale meanwhile.
   const lock = await acquireLock(system, state);

@@ -1,4 +1,4 @@
-import { loadConfig } from "../config/index.js";
+import { type LoadConfigOptions, loadConfig } from "../config/index.js";
 import type { Config } from "../config/types.js";
 import type { GlobalOptions, Io } from "./io.js";
 
@@ -6,12 +6,28 @@ import type { GlobalOptions, Io } from "./io.js";
 export function loadCommandConfig(
   opts: GlobalOptions,
   io: Io,
-  extra: { usedAccounts?: readonly string[] } = {},
+  extra: Pick<LoadConfigOptions, "usedAccounts"> = {},
 ): Promise<Config> {
   return loadConfig({
     ...(opts.config ? { configPath: opts.config } : {}),
     cwd: io.cwd,
     env: io.env,
     ...extra,
+  });
+}
+
+/**
+ * For plan and apply: only the accounts the (targeted) bindings use must have their variables
+ * set, so a machine that carries only the work account's secrets can still provision it.
+ */
+export function loadConfigForBindings(
+  opts: GlobalOptions & { target?: readonly string[] },
+  io: Io,
+): Promise<Config> {
+  return loadCommandConfig(opts, io, {
+    usedAccounts: (bindings) =>
+      Object.entries(bindings)
+        .filter(([tool]) => !opts.target || opts.target.includes(tool))
+        .map(([, b]) => String(b.account)),
   });
 }

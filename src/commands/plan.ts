@@ -4,14 +4,14 @@ import { renderPlanHuman } from "../render/plan-human.js";
 import { renderPlanJson } from "../render/plan-json.js";
 import { createRealSystem } from "../system/index.js";
 import { stateDir } from "../system/paths.js";
-import { loadCommandConfig } from "./command-config.js";
+import { loadConfigForBindings } from "./command-config.js";
 import type { Io } from "./io.js";
 import { planWithLiveTokens } from "./live-plan.js";
 import type { PlanCliOptions } from "./program.js";
 
 /** `neuradock plan`: fetch live tokens, compare with the tools' files, print what would change. */
 export async function runPlan(opts: PlanCliOptions, io: Io): Promise<number> {
-  const config = await loadCommandConfig(opts, io);
+  const config = await loadConfigForBindings(opts, io);
   const system = createRealSystem();
   const plan = await planWithLiveTokens(config, opts, io, system, stateDir(io.env));
 

@@ -9,6 +9,17 @@ import type { Config } from "./types.js";
 import type { DocPath, PathProblem } from "./yaml-source.js";
 import { MAX_CONFIG_BYTES, parseYamlSource, positionOf } from "./yaml-source.js";
 
+/** `bindings:` as written (interpolated), tool → `{ account }`, before any validation. */
+export type RawBindings = Record<string, { account?: unknown }>;
+
+function rawBindingsOf(data: unknown): RawBindings {
+  const bindings = (data as { bindings?: unknown } | null)?.bindings;
+  if (!bindings || typeof bindings !== "object" || Array.isArray(bindings)) return {};
+  return Object.fromEntries(
+    Object.entries(bindings).filter(([, b]) => b && typeof b === "object" && !Array.isArray(b)),
+  ) as RawBindings;
+}
+
 export interface LoadConfigOptions {
   /** -c/--config: this file, no search. */
   configPath?: string;
@@ -20,7 +31,7 @@ export interface LoadConfigOptions {
    * `accounts.<id>` (credentials, user_id, url) is then not an error. `[]` for none (nodes),
    * `["work"]` for `tokens work`; unset: every account counts.
    */
-  usedAccounts?: readonly string[];
+  usedAccounts?: readonly string[] | ((bindings: RawBindings) => readonly string[]);
 }
 
 /**
@@ -88,7 +99,10 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<Config> {
   const ruleProblems = checkRules(interpolated.value, interpolated.fromEnv).filter(
     (p) => !reported.has(p.path.join("\u0000")),
   );
-  const used = opts.usedAccounts;
+  const used =
+    typeof opts.usedAccounts === "function"
+      ? opts.usedAccounts(rawBindingsOf(interpolated.value))
+      : opts.usedAccounts;
   const interpolationProblems = used
     ? interpolated.problems.filter(
         (p) => p.path[0] !== "accounts" || used.includes(String(p.path[1])),

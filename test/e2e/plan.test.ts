@@ -103,6 +103,20 @@ describe("neuradock plan (built CLI, fake gateway, fixture home)", () => {
     expect(plan.files.map((f) => f.tool)).toEqual(["codex", "codex"]);
   });
 
+  it("needs only the variables of the accounts the (targeted) bindings use", async () => {
+    const { DEMO_WORK_ACCESS_TOKEN } = demoEnv() as Record<string, string>;
+    const onlyWork = { DEMO_WORK_ACCESS_TOKEN: DEMO_WORK_ACCESS_TOKEN as string };
+    const codex = await run(["plan", "--target", "codex"], { home, env: onlyWork });
+    expect(codex.stderr).toBe("");
+    expect(codex.code).toBe(0);
+    expect(codex.stdout).toMatch(/[+~] OPENAI_API_KEY/);
+    // Unbound `relay` never matters; bound `personal` does once claude-code is in scope.
+    const all = await run(["plan"], { home, env: onlyWork });
+    expect(all.code).toBe(1);
+    expect(all.stderr).toContain("DEMO_PERSONAL_SESSION");
+    expect(all.stderr).not.toContain("DEMO_RELAY_ACCESS_TOKEN");
+  });
+
   it("a broken settings.json is an error naming file:line:col, exit 1", async () => {
     await writeFile(join(home, ".claude/settings.json"), '{\n  "model": "opus",\n}\n');
     const run = await runCli(["plan"]);
