@@ -7,12 +7,11 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyPlan } from "../../src/apply/apply-plan.js";
 import { loadConfig } from "../../src/config/index.js";
-import type { Account, Config, TokenSelector } from "../../src/config/types.js";
+import type { Config } from "../../src/config/types.js";
 import { NeuradockError } from "../../src/errors.js";
 import { createPlan } from "../../src/plan/create-plan.js";
-import { toApiKey } from "../../src/providers/api-key.js";
-import type { ResolvedToken, TokenSource } from "../../src/providers/types.js";
 import { createMemorySystem, type MemoryEntry } from "../../src/system/memory-system.js";
+import { stubTokenSource } from "../support/stub-token-source.js";
 
 // Seeded, bounded property tests over the three kinds of input neuradock reads: its own
 // neuradock.yaml, and the tools' settings.json and config.toml. Whatever the bytes, the
@@ -56,36 +55,8 @@ function expectCleanError(err: unknown): void {
   expectNoSecret([err.message, ...err.details].join("\n"));
 }
 
-function stubTokens(): TokenSource {
-  const resolveToken = async (
-    account: Account,
-    selector: TokenSelector,
-  ): Promise<ResolvedToken> => {
-    const name = "name" in selector ? selector.name : `id${selector.id}`;
-    const raw = name === "claude" ? CLAUDE_KEY : CODEX_KEY;
-    return {
-      account: account.id,
-      key: toApiKey(raw),
-      info: {
-        id: 1,
-        name,
-        status: "enabled",
-        balanceUsd: 1,
-        unlimited: false,
-        usedUsd: 0,
-        expires: null,
-        modelLimits: [],
-        group: "default",
-        keyHint: "sk-…",
-      },
-    };
-  };
-  return {
-    resolveToken,
-    listTokens: async () => {
-      throw new Error("not used");
-    },
-  };
+function stubTokens() {
+  return stubTokenSource((name) => (name === "claude" ? CLAUDE_KEY : CODEX_KEY));
 }
 
 async function planAndApply(config: Config, system: ReturnType<typeof createMemorySystem>) {

@@ -2,17 +2,12 @@ import { describe, expect, it } from "vitest";
 import { applyPlan } from "../../../src/apply/index.js";
 import type { Config } from "../../../src/config/types.js";
 import { createPlan } from "../../../src/plan/create-plan.js";
-import type { TokenSource } from "../../../src/providers/types.js";
 import { createMemorySystem } from "../../../src/system/index.js";
-import { HOME, KEY_A, makeBinding, makeConfig, makeToken } from "./support.js";
+import { stubTokenSource } from "../../support/stub-token-source.js";
+import { HOME, KEY_A, makeBinding, makeConfig } from "./support.js";
 
 /** The relay, as the planner sees it: an injected TokenSource (the HTTP side has its own tests). */
-const relay: TokenSource = {
-  listTokens: async () => {
-    throw new Error("not used");
-  },
-  resolveToken: async () => makeToken(KEY_A),
-};
+const relay = stubTokenSource(() => KEY_A);
 
 const ORIGINAL = '{\n  "model": "opus"\n}\n';
 const OLD_DIR = `${HOME}/old-claude`;
