@@ -22,7 +22,7 @@ export class Secret {
   }
 
   redacted(): string {
-    return `(sensitive: ${this.hint()})`;
+    return redactValue(this.#value);
   }
 
   equals(other: Secret): boolean {

@@ -3,13 +3,15 @@ import type { ToolId } from "../config/types.js";
 import { NeuradockError, StalePlanError, TargetError } from "../errors.js";
 import { hashText } from "../plan/hash.js";
 import {
+  emptyLedger,
   ledgerPath,
   mergeLedger,
+  parseLedger,
   pendingLedger,
   readLedger,
   serializeLedger,
 } from "../plan/ledger.js";
-import type { Action, FilePlan, Plan } from "../plan/types.js";
+import type { Action, FilePlan, Ledger, Plan } from "../plan/types.js";
 import { describeFsError } from "../system/fs-errors.js";
 import { isTempFileOf } from "../system/temp-files.js";
 import type { System } from "../system/types.js";
@@ -118,24 +120,27 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     }
 
     const done: Step[] = [];
-    let ledgerWritten = false;
+    // The ledger is read and parsed once: the pending and the final version both start from it.
     const ledgerFile = ledgerPath(stateDir);
-    const ledgerBefore = writes.length > 0 ? await system.readFile(ledgerFile) : null;
+    const ledgerBefore = await system.readFile(ledgerFile);
+    const oldLedger = ledgerBefore === null ? emptyLedger() : parseLedger(ledgerBefore, ledgerFile);
+    const finalLedger = ledgerTextAfter(oldLedger, plan);
+    let ledgerOnDisk = ledgerBefore;
+    let ledgerWritten = writes.length > 0;
     try {
       if (writes.length > 0) {
         // Journal first: a kill among the file writes must not orphan what we wrote.
-        const pending = serializeLedger(pendingLedger(await readLedger(system, stateDir), plan));
-        await system.writeFileAtomic(ledgerFile, pending, {
-          mode: 0o600,
-          dirMode: 0o700,
-          secret: true,
-        });
+        ledgerOnDisk = serializeLedger(pendingLedger(oldLedger, plan));
+        await writeLedgerText(system, ledgerFile, ledgerOnDisk);
       }
       for (const step of writes) {
         await writeStep(system, step.plan, step.after);
         done.push(step);
       }
-      ledgerWritten = (await writeLedger(system, stateDir, plan)) || writes.length > 0;
+      if (finalLedger !== null && finalLedger !== ledgerOnDisk) {
+        await writeLedgerText(system, ledgerFile, finalLedger);
+        ledgerWritten = true;
+      }
     } catch (err) {
       const failure = await rollBack(system, done, err, backups);
       // The files are back as they were: so is the ledger (the pending one would be safe too).
@@ -202,25 +207,23 @@ export async function nextLedgerText(
   stateDir: string,
   plan: Pick<Plan, "ledger">,
 ): Promise<string | null> {
+  const next = ledgerTextAfter(await readLedger(system, stateDir), plan);
+  return next !== null && (await system.readFile(ledgerPath(stateDir))) !== next ? next : null;
+}
+
+/** The serialized ledger once the plan's entries are in, or null when the plan has none. */
+function ledgerTextAfter(old: Ledger, plan: Pick<Plan, "ledger">): string | null {
   if (Object.keys(plan.ledger).length === 0) return null;
-  const next = serializeLedger(mergeLedger(await readLedger(system, stateDir), plan.ledger));
-  return (await system.readFile(ledgerPath(stateDir))) === next ? null : next;
+  return serializeLedger(mergeLedger(old, plan.ledger));
 }
 
 async function restoreLedger(system: System, file: string, text: string | null): Promise<void> {
   if (text === null) await system.removeFile(file);
-  else await system.writeFileAtomic(file, text, { mode: 0o600, dirMode: 0o700, secret: true });
+  else await writeLedgerText(system, file, text);
 }
 
-async function writeLedger(system: System, stateDir: string, plan: Plan): Promise<boolean> {
-  const next = await nextLedgerText(system, stateDir, plan);
-  if (next === null) return false;
-  await system.writeFileAtomic(ledgerPath(stateDir), next, {
-    mode: 0o600,
-    dirMode: 0o700,
-    secret: true,
-  });
-  return true;
+function writeLedgerText(system: System, file: string, text: string): Promise<void> {
+  return system.writeFileAtomic(file, text, { mode: 0o600, dirMode: 0o700, secret: true });
 }
 
 /**

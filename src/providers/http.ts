@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { setFlagsFromString } from "node:v8";
 import type { Dispatcher } from "undici";
 import type { Account } from "../config/types.js";
@@ -365,8 +366,4 @@ function originOf(url: string): string {
 function backoffDelay(base: number, retry: number): number {
   const d = base * 2 ** (retry - 1);
   return d + Math.random() * d * 0.5;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

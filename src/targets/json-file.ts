@@ -9,7 +9,7 @@ import {
   printParseErrorCode,
 } from "jsonc-parser";
 import type { FilePlan } from "../plan/types.js";
-import { lineColAt, targetErrorAt } from "./position.js";
+import { lineColAt, stripBom, targetErrorAt } from "./position.js";
 import type { JsonObject, JsonValue, KeyPath } from "./types.js";
 
 /** Strict JSON (no comments, no trailing commas: Claude Code rejects both), root an object. */
@@ -132,10 +132,6 @@ function nodeToValue(node: Node): JsonValue {
     default:
       return node.value as JsonValue;
   }
-}
-
-function stripBom(text: string): string {
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 interface JsonFormat {

@@ -25,3 +25,8 @@ export function targetErrorAt(
   err.message = `${file}:${line}:${col}: ${message}`;
   return err;
 }
+
+/** The text without a leading byte-order mark (editors on Windows add one). */
+export function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}

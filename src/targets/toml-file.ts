@@ -3,7 +3,7 @@ import { TargetError } from "../errors.js";
 import type { FilePlan } from "../plan/types.js";
 import { canonicalJson, deleteAtPath, getAtPath, isObject, setAtPath } from "./doc-path.js";
 import { formatKeyPath } from "./key-path.js";
-import { targetErrorAt } from "./position.js";
+import { stripBom, targetErrorAt } from "./position.js";
 import type { JsonObject, JsonValue, KeyPath } from "./types.js";
 
 /** Parse config.toml; a syntax error names file:line:col (never the offending line's text). */
@@ -389,8 +389,4 @@ function formatTomlValue(value: JsonValue): string {
   }
   // null has no TOML form: leave it to the verification to refuse.
   throw new Error("no TOML form");
-}
-
-function stripBom(text: string): string {
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
