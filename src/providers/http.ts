@@ -91,6 +91,8 @@ function isLazy(d: Dispatcher | LazyDispatcher): d is LazyDispatcher {
   return typeof (d as Partial<LazyDispatcher>).get === "function" && !("dispatch" in d);
 }
 
+export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
+
 type Attempt =
   | { kind: "response"; status: number; contentType: string; text: string }
   | {
@@ -113,8 +115,11 @@ export class NewApiClient {
     };
   }
 
-  /** GET or POST an `/api/*` path; returns the envelope's `data`, or throws a ProviderError. */
-  async call(account: Account, method: "GET" | "POST", path: string): Promise<unknown> {
+  /**
+   * Call an `/api/*` path (with a JSON body when given); returns the envelope's `data`, or
+   * throws a ProviderError.
+   */
+  async call(account: Account, method: HttpMethod, path: string, body?: unknown): Promise<unknown> {
     const url = joinUrl(account.url, path);
     const where = `${method} ${redactQuery(url)}`;
     // Only GETs are idempotent: a POST is never repeated, whatever happened to it.
@@ -122,7 +127,7 @@ export class NewApiClient {
     let outcome: Attempt = { kind: "failure", reason: "other", detail: "not attempted" };
     for (let i = 0; i < attempts; i++) {
       if (i > 0) await sleep(backoffDelay(this.#options.backoffMs, i));
-      outcome = await this.#attempt(account, method, url);
+      outcome = await this.#attempt(account, method, url, body);
       if (!isRetryable(outcome)) break;
     }
     const tried = attempts > 1 && isRetryable(outcome) ? ` (after ${attempts} attempts)` : "";
@@ -132,7 +137,7 @@ export class NewApiClient {
     return interpretResponse(account, where, outcome, tried);
   }
 
-  async #attempt(account: Account, method: string, url: string): Promise<Attempt> {
+  async #attempt(account: Account, method: string, url: string, body: unknown): Promise<Attempt> {
     // Loaded before the clock starts: module loading is not the server's time.
     await loadUndici();
     const dispatcher = isLazy(this.#dispatcher) ? await this.#dispatcher.get() : this.#dispatcher;
@@ -148,7 +153,11 @@ export class NewApiClient {
         origin: target.origin,
         path: `${target.pathname}${target.search}`,
         method: method as Dispatcher.HttpMethod,
-        headers: buildHeaders(account),
+        headers:
+          body === undefined
+            ? buildHeaders(account)
+            : { ...buildHeaders(account), "content-type": "application/json" },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: controller.signal,
         headersTimeout: this.#options.timeoutMs,
         bodyTimeout: this.#options.timeoutMs,

@@ -62,7 +62,7 @@ export async function fetchRawTokens(client: NewApiClient, account: Account): Pr
   );
 }
 
-function readPage(
+export function readPage(
   account: Account,
   data: unknown,
 ): { items: unknown[]; paged: { page: number; total: number } | null } {
@@ -80,7 +80,7 @@ function readPage(
   throw new ProviderError(account.id, "unexpected token list: `data` is neither a list nor a page");
 }
 
-function readToken(account: Account, item: unknown): RawToken {
+export function readToken(account: Account, item: unknown): RawToken {
   const t = item as Partial<RawToken> | null;
   if (!t || typeof t !== "object" || typeof t.id !== "number") {
     throw new ProviderError(account.id, "unexpected token list: an entry has no numeric id");

@@ -1,8 +1,8 @@
 import { didYouMean } from "../config/suggest.js";
 import type { Account, TokenSelector } from "../config/types.js";
 import { NeuradockError, ProviderError } from "../errors.js";
-import { isMaskedKey, toApiKey } from "./api-key.js";
 import { createDispatcher, type HttpOptions, NewApiClient } from "./http.js";
+import { createRelayClient, type RelayClient } from "./relay-client.js";
 import { fetchRawTokens, type RawToken, toIsoSeconds, toTokenInfo } from "./token-list.js";
 import type { AccountTokens, ResolvedToken, TokenSource } from "./types.js";
 
@@ -13,7 +13,11 @@ export interface TokenSourceOptions {
   backoffMs?: number;
 }
 
-export type ClosableTokenSource = TokenSource & { close(): Promise<void> };
+export type ClosableTokenSource = TokenSource & {
+  /** The same accounts' token resources, over the same connections. */
+  relay: RelayClient;
+  close(): Promise<void>;
+};
 
 /** The live token source: one keep-alive dispatcher shared by every account it is asked about. */
 export function createTokenSource(opts: TokenSourceOptions = {}): ClosableTokenSource {
@@ -35,6 +39,7 @@ export function createTokenSource(opts: TokenSourceOptions = {}): ClosableTokenS
     }
     return listing;
   };
+  const relay = createRelayClient(client, listRaw);
 
   return {
     async listTokens(account: Account): Promise<AccountTokens> {
@@ -58,36 +63,15 @@ export function createTokenSource(opts: TokenSourceOptions = {}): ClosableTokenS
           `${label} is ${info.status}${info.status === "unknown" ? ` (status ${String(token.status)})` : ""}; enable it in the dashboard or bind another token`,
         );
       }
-      let rawKey = token.key;
-      if (rawKey === "" || isMaskedKey(rawKey)) {
-        rawKey = await revealKey(client, account, token.id);
-      }
-      try {
-        return { account: account.id, info, key: toApiKey(rawKey) };
-      } catch (err) {
-        if (err instanceof NeuradockError) {
-          throw new ProviderError(
-            account.id,
-            `${label}: the relay gave no usable key (${err.message})`,
-          );
-        }
-        throw err;
-      }
+      return { account: account.id, info, key: await relay.revealKey(account, token) };
     },
+
+    relay,
 
     async close(): Promise<void> {
       await dispatcher.close();
     },
   };
-}
-
-async function revealKey(client: NewApiClient, account: Account, id: number): Promise<string> {
-  const data = await client.call(account, "POST", `/api/token/${id}/key`);
-  const key = (data as { key?: unknown } | null)?.key;
-  if (typeof key !== "string" || key === "") {
-    throw new ProviderError(account.id, `the relay did not reveal the key of token id ${id}`);
-  }
-  return key;
 }
 
 function selectToken(account: Account, tokens: RawToken[], selector: TokenSelector): RawToken {

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { handleTokenCrud } from "./token-crud.js";
 
 /** A token as new-api stores it (`key` without `sk-`). Omitted fields get sensible defaults. */
 export interface FakeToken {
@@ -43,7 +44,9 @@ export type FaultKind =
   | { kind: "unauthorized"; message?: string }
   | { kind: "success-false"; message: string }
   | { kind: "html"; body?: string }
-  | { kind: "delay"; ms: number };
+  | { kind: "delay"; ms: number }
+  /** The request is carried out, then the connection is dropped: its answer is lost. */
+  | { kind: "lose-answer" };
 
 /** A fault applied to the next `times` matching requests (after skipping `skip` of them). */
 export type Fault = FaultKind & {
@@ -82,6 +85,8 @@ export interface RequestLogEntry {
   inFlight: number;
   /** The client's port: equal ports on sequential requests mean a reused (keep-alive) socket. */
   remotePort: number | undefined;
+  /** The request body as sent (token resources carry JSON). */
+  body: string;
 }
 
 export interface FakeGatewayState {
@@ -96,6 +101,10 @@ export interface FakeGatewayState {
   log: RequestLogEntry[];
   inFlight: number;
   maxInFlight: number;
+  /** Token ids are database ids: unique across users, never reused. */
+  nextTokenId: number;
+  /** Unix seconds "now" for expiry checks; the real clock unless a test pins it. */
+  now: () => number;
 }
 
 export interface FakeGateway {
@@ -128,6 +137,8 @@ export async function startFakeGateway(opts: FakeGatewayOptions): Promise<FakeGa
     log: [],
     inFlight: 0,
     maxInFlight: 0,
+    nextTokenId: 1 + Math.max(100, ...opts.users.flatMap((u) => u.tokens.map((t) => t.id))),
+    now: () => Math.floor(Date.now() / 1000),
   };
   const inject = (fault: Fault) => state.faults.push({ ...fault, seen: 0, used: 0 });
   for (const f of opts.faults ?? []) inject(f);
@@ -175,6 +186,7 @@ async function handle(state: FakeGatewayState, req: IncomingMessage, res: Server
     startedAt: Date.now(),
     inFlight: ++state.inFlight,
     remotePort: req.socket.remotePort,
+    body: "",
   };
   state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
   state.log.push(entry);
@@ -183,14 +195,19 @@ async function handle(state: FakeGatewayState, req: IncomingMessage, res: Server
     entry.endedAt = Date.now();
     entry.status = res.headersSent ? res.statusCode : undefined;
   });
-  // Drain the request body (POSTs carry none that matters).
-  for await (const _ of req) {
-    // discard
-  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  entry.body = Buffer.concat(chunks).toString("utf8");
   if (state.latencyMs > 0) await sleep(state.latencyMs);
 
   const fault = takeFault(state, entry);
-  if (fault) {
+  if (fault?.kind === "lose-answer") {
+    // Carried out as usual, but the client never hears back.
+    res.writeHead = (() => {
+      req.socket.destroy();
+      return res;
+    }) as typeof res.writeHead;
+  } else if (fault) {
     const done = await applyFault(fault, req, res);
     if (done) return;
   }
@@ -222,6 +239,19 @@ async function handle(state: FakeGatewayState, req: IncomingMessage, res: Server
   if (req.method === "GET" && (url.pathname === "/api/token/" || url.pathname === "/api/token")) {
     return sendJson(res, 200, listPage(state, user, url.searchParams));
   }
+  const crud = handleTokenCrud(
+    {
+      user,
+      render: (t) => renderToken(state, user, t),
+      nextId: () => state.nextTokenId++,
+      now: state.now,
+    },
+    req.method ?? "GET",
+    url.pathname,
+    url.searchParams,
+    entry.body,
+  );
+  if (crud) return sendJson(res, crud.status, crud.body);
   const reveal = /^\/api\/token\/(\d+)\/key$/.exec(url.pathname);
   if (req.method === "POST" && reveal) {
     const token = user.tokens.find((t) => t.id === Number(reveal[1]));
@@ -368,6 +398,8 @@ async function applyFault(
     case "success-false":
       sendJson(res, 200, { success: false, message: f.message });
       return true;
+    case "lose-answer":
+      return false;
     case "html":
       sendHtml(
         res,

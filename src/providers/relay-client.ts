@@ -1,0 +1,102 @@
+import type { Account } from "../config/types.js";
+import { NeuradockError, ProviderError } from "../errors.js";
+import { isMaskedKey, toApiKey } from "./api-key.js";
+import type { NewApiClient } from "./http.js";
+import { type RawToken, readPage, readToken } from "./token-list.js";
+import type { ApiKey } from "./types.js";
+
+/** What a create sends (new-api.md "Token resources"): every field a token is made with. */
+export interface TokenBody {
+  name: string;
+  remain_quota: number;
+  unlimited_quota: boolean;
+  /** Unix seconds, -1 = never. */
+  expired_time: number;
+  model_limits_enabled: boolean;
+  /** Comma-separated model names. */
+  model_limits: string;
+  allow_ips: string;
+  group: string;
+}
+
+/**
+ * The relay's token resources, one interface for the real client (undici, src/providers/http.ts)
+ * and the in-memory fake of the unit tests: the resource planner and apply never see sockets.
+ */
+export interface RelayClient {
+  /** Every token of the account, each as the whole object the relay sent. */
+  listTokens(account: Account): Promise<RawToken[]>;
+  /** One token as it is now (for a PUT of the whole object). */
+  getToken(account: Account, id: number): Promise<RawToken>;
+  /** Tokens named exactly `name` (the relay's search matches parts of names too). */
+  findTokensByName(account: Account, name: string): Promise<RawToken[]>;
+  /** POST: the relay answers with neither id nor key; find the token by name afterwards. */
+  createToken(account: Account, body: TokenBody): Promise<void>;
+  /** PUT the whole object: the relay zeroes every writable field the body leaves out. */
+  updateToken(account: Account, token: RawToken): Promise<void>;
+  /** PUT ?status_only=1: only the status changes. */
+  setTokenStatus(account: Account, id: number, status: number): Promise<void>;
+  deleteToken(account: Account, id: number): Promise<void>;
+  /** The full key (newer relays list keys masked). */
+  revealKey(account: Account, token: Pick<RawToken, "id" | "key" | "name">): Promise<ApiKey>;
+}
+
+/** The relay client over neuradock's HTTP transport (auth, retries, error mapping). */
+export function createRelayClient(
+  client: NewApiClient,
+  listTokens: (account: Account) => Promise<RawToken[]>,
+): RelayClient {
+  return {
+    listTokens,
+    async getToken(account, id) {
+      return readToken(account, await client.call(account, "GET", `/api/token/${id}`));
+    },
+    async findTokensByName(account, name) {
+      const data = await client.call(
+        account,
+        "GET",
+        `/api/token/search?keyword=${encodeURIComponent(name)}`,
+      );
+      return readPage(account, data)
+        .items.map((item) => readToken(account, item))
+        .filter((t) => t.name === name);
+    },
+    async createToken(account, body) {
+      await client.call(account, "POST", "/api/token/", body);
+    },
+    async updateToken(account, token) {
+      await client.call(account, "PUT", "/api/token/", token);
+    },
+    async setTokenStatus(account, id, status) {
+      await client.call(account, "PUT", "/api/token/?status_only=1", { id, status });
+    },
+    async deleteToken(account, id) {
+      await client.call(account, "DELETE", `/api/token/${id}`);
+    },
+    async revealKey(account, token) {
+      let raw = token.key;
+      if (raw === "" || isMaskedKey(raw)) {
+        const data = await client.call(account, "POST", `/api/token/${token.id}/key`);
+        const key = (data as { key?: unknown } | null)?.key;
+        if (typeof key !== "string" || key === "") {
+          throw new ProviderError(
+            account.id,
+            `the relay did not reveal the key of token id ${token.id}`,
+          );
+        }
+        raw = key;
+      }
+      try {
+        return toApiKey(raw);
+      } catch (err) {
+        if (err instanceof NeuradockError) {
+          throw new ProviderError(
+            account.id,
+            `token '${token.name}' (id ${token.id}): the relay gave no usable key (${err.message})`,
+          );
+        }
+        throw err;
+      }
+    },
+  };
+}
