@@ -96,9 +96,18 @@ export function buildProgram(io: Io, version: string, setExit: SetExit): Command
     });
 
   withConfig(program.command("init"))
-    .description("write a starter neuradock.yaml")
-    .option("--provider <provider>", "anyrouter, agentrouter or newapi")
-    .option("--force", "overwrite an existing file")
+    .description(
+      "write neuradock.yaml from the tools' current setup (run again to add what it can)",
+    )
+    .option(
+      "--provider <provider>",
+      "only adopt (or start with) this provider: anyrouter, agentrouter or newapi",
+    )
+    .option("--force", "start over: replace an existing file instead of adding to it")
+    .option(
+      "--local-schema",
+      "point the schema modeline at this installation's copy (offline editors)",
+    )
     .action(async (opts: InitCliOptions) => {
       const { runInit } = await import("./init.js");
       setExit(await runInit(opts, io));
@@ -146,4 +155,5 @@ export interface NodesCliOptions extends GlobalOptions {
 export interface InitCliOptions extends GlobalOptions {
   provider?: string;
   force?: boolean;
+  localSchema?: boolean;
 }

@@ -1,12 +1,12 @@
 import type { DesiredCheck, DesiredEntry } from "../plan/types.js";
 import type { TargetAdapter } from "./adapter.js";
-import { trimUrl } from "./adapter.js";
+import { stringAt, trimUrl } from "./adapter.js";
 import { parseJsonTarget, requireObjectAt } from "./json-file.js";
 import { isSensitivePath } from "./key-path.js";
 
 const FIXED = ["ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL", "ANTHROPIC_MODEL"];
 
-/** Claude Code's settings.json: credentials and endpoint live in `env` (targets.md). */
+/** Claude Code's settings.json: credentials and endpoint live in `env` (docs/tools/claude-code.md). */
 export const claudeSettingsAdapter: TargetAdapter = {
   id: "claude-settings",
 
@@ -73,5 +73,13 @@ export const claudeSettingsAdapter: TargetAdapter = {
       }
     }
     return { entries, checks };
+  },
+
+  detect(doc) {
+    const base = stringAt(doc, ["env", "ANTHROPIC_BASE_URL"]);
+    return {
+      nodeUrl: base === undefined ? undefined : trimUrl(base).replace(/\/v1$/, ""),
+      key: stringAt(doc, ["env", "ANTHROPIC_AUTH_TOKEN"]),
+    };
   },
 };

@@ -1,6 +1,6 @@
 import type { DesiredCheck, DesiredEntry } from "../plan/types.js";
 import type { TargetAdapter } from "./adapter.js";
-import { trimUrl } from "./adapter.js";
+import { stringAt, trimUrl } from "./adapter.js";
 import { parseJsonTarget } from "./json-file.js";
 
 /** Codex's auth.json: the key Codex sends when the provider has requires_openai_auth. */
@@ -44,5 +44,9 @@ export const codexAuthAdapter: TargetAdapter = {
       });
     }
     return { entries, checks };
+  },
+
+  detect(doc) {
+    return { key: stringAt(doc, ["OPENAI_API_KEY"]) };
   },
 };

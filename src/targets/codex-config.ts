@@ -2,7 +2,7 @@ import { PROVIDER_LABELS } from "../config/nodes.js";
 import type { Account } from "../config/types.js";
 import type { DesiredEntry } from "../plan/types.js";
 import type { TargetAdapter } from "./adapter.js";
-import { trimUrl } from "./adapter.js";
+import { stringAt, trimUrl } from "./adapter.js";
 import { isObject } from "./doc-path.js";
 import { formatKeyPath } from "./key-path.js";
 import { targetErrorAt } from "./position.js";
@@ -63,6 +63,15 @@ export const codexConfigAdapter: TargetAdapter = {
       message: `config.toml sets model_providers.${id}.${key}: with it Codex may send that credential to ${trimUrl(binding.nodeUrl)} instead of the bound key from auth.json; remove it to use the binding`,
     }));
     return { entries, checks };
+  },
+
+  detect(doc) {
+    const providerId = stringAt(doc, ["model_provider"]);
+    if (providerId === undefined) return {};
+    const base = stringAt(doc, ["model_providers", providerId, "base_url"]);
+    // Only a relay of the user's own: Codex's built-in providers have no table here.
+    if (base === undefined) return {};
+    return { providerId, nodeUrl: trimUrl(base).replace(/\/v1$/, "") };
   },
 };
 

@@ -1,0 +1,73 @@
+import type { ToolId } from "../config/types.js";
+import { Secret } from "../secret.js";
+import type { DetectedSetup, TargetAdapter } from "../targets/adapter.js";
+import type { ActualFile, TargetFile, TargetId } from "../targets/types.js";
+
+/** A tool file as `init` read it: parsed, absent, or unusable for a reason it must tell. */
+export type ReadFile = ActualFile | { kind: "unreadable"; target: TargetFile; reason: string };
+
+/** One tool's current relay setup, read back from its files through its adapters. */
+export interface CurrentSetup {
+  tool: ToolId;
+  /** The node URL the tool talks to (no trailing slash, no `/v1`). */
+  nodeUrl: string;
+  key?: Secret;
+  /** The tool's own name for the relay (Codex's model_provider). */
+  providerId?: string;
+}
+
+/** A tool left out of the adoption, and why (a file that cannot be parsed, say). */
+export interface SkippedTool {
+  tool: ToolId;
+  file: string;
+  reason: string;
+}
+
+/**
+ * Pure: what each tool uses now, from its files as read. Driven by the adapters: a tool whose
+ * adapters have a `detect` takes part, and the parts its files know are merged (Codex: URL
+ * from config.toml, key from auth.json). A tool with a file that could not be read is skipped
+ * with the reason, never guessed from its other files.
+ */
+export function detectSetups(
+  files: readonly ReadFile[],
+  adapters: Readonly<Record<TargetId, TargetAdapter>>,
+): { setups: CurrentSetup[]; skipped: SkippedTool[] } {
+  const byTool = new Map<ToolId, ReadFile[]>();
+  for (const f of files) byTool.set(f.target.tool, [...(byTool.get(f.target.tool) ?? []), f]);
+  const setups: CurrentSetup[] = [];
+  const skipped: SkippedTool[] = [];
+  for (const [tool, toolFiles] of byTool) {
+    const bad = toolFiles.find((f) => f.kind === "unreadable");
+    if (bad?.kind === "unreadable") {
+      skipped.push({ tool, file: bad.target.path, reason: bad.reason });
+      continue;
+    }
+    const merged: DetectedSetup = {};
+    for (const f of toolFiles) {
+      const detect = adapters[f.target.id]?.detect;
+      if (f.kind !== "present" || !detect) continue;
+      const part = detect(f.doc);
+      merged.nodeUrl ??= part.nodeUrl;
+      merged.key ??= part.key;
+      merged.providerId ??= part.providerId;
+    }
+    if (merged.nodeUrl === undefined || !isWebUrl(merged.nodeUrl)) continue;
+    setups.push({
+      tool,
+      nodeUrl: merged.nodeUrl,
+      ...(merged.key !== undefined ? { key: new Secret(merged.key) } : {}),
+      ...(merged.providerId !== undefined ? { providerId: merged.providerId } : {}),
+    });
+  }
+  return { setups, skipped };
+}
+
+function isWebUrl(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.protocol === "https:" || u.protocol === "http:";
+  } catch {
+    return false;
+  }
+}
