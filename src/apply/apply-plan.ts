@@ -15,6 +15,7 @@ import type { Action, FilePlan, Ledger, Plan } from "../plan/types.js";
 import { describeFsError } from "../system/fs-errors.js";
 import { isTempFileOf } from "../system/temp-files.js";
 import type { System } from "../system/types.js";
+import { targetAdapter } from "../targets/adapters.js";
 import { applyFilePlan } from "../targets/edit.js";
 import type { TargetId } from "../targets/types.js";
 import { backupFile, KEEP_BACKUPS } from "./backup.js";
@@ -195,8 +196,8 @@ async function writeStep(
     await system.writeFileAtomic(fp.file, text, {
       mode: fp.credential ? 0o600 : 0o644,
       dirMode: 0o700,
-      // Codex keeps auth.json 0600 itself; one left readable by others is tightened.
-      secret: fp.target === "codex-auth" && !rollingBack,
+      // A file the tool itself keeps 0600 (Codex's auth.json): one readable by others is tightened.
+      secret: (targetAdapter(fp.target)?.tighten ?? false) && !rollingBack,
     });
   }
 }
@@ -267,11 +268,7 @@ async function rollBack(
 
 // Key before pointer: when binding, auth.json (the key) is written before config.toml
 // (which points Codex at the node); when releasing, the pointer goes first.
-const BIND_RANK: Record<TargetId, number> = {
-  "codex-auth": 0,
-  "claude-settings": 0,
-  "codex-config": 1,
-};
+const bindRank = (f: FilePlan) => targetAdapter(f.target)?.writeRank ?? 0;
 
 export function orderForWrite(files: readonly FilePlan[]): FilePlan[] {
   const releasing = new Set<ToolId>();
@@ -284,8 +281,7 @@ export function orderForWrite(files: readonly FilePlan[]): FilePlan[] {
       releasing.add(tool);
     }
   }
-  const rank = (f: FilePlan) =>
-    releasing.has(f.tool) ? 1 - BIND_RANK[f.target] : BIND_RANK[f.target];
+  const rank = (f: FilePlan) => (releasing.has(f.tool) ? -bindRank(f) : bindRank(f));
   return files
     .map((f, i) => ({ f, i }))
     .sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i)

@@ -37,7 +37,7 @@ export function describeCommands(program: Command): CommandSpec[] {
   }));
 }
 
-const TOOLS_HINT = "claude-code codex";
+const TOOLS_HINT = TOOLS.join(" ");
 const PROVIDERS_HINT = "anyrouter agentrouter newapi";
 
 function renderBashCompletion(specs: CommandSpec[]): string {

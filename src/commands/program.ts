@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from "commander";
+import { TOOLS } from "../config/types.js";
 import type { GlobalOptions, Io } from "./io.js";
 
 type SetExit = (code: number) => void;
@@ -13,7 +14,7 @@ function collectTools(value: string, previous: string[] | undefined): string[] {
   return [...new Set([...(previous ?? []), ...tools])];
 }
 
-const TOOL_CHOICES = ["claude-code", "codex"];
+const TOOL_CHOICES: readonly string[] = TOOLS;
 
 /**
  * The command-line surface. Each action imports its command module only when it runs.

@@ -1,7 +1,7 @@
 import { TargetError } from "../errors.js";
 import { toTargetError } from "../system/fs-errors.js";
 import type { System } from "../system/types.js";
-import { ADAPTERS } from "../targets/adapters.js";
+import { targetAdapter } from "../targets/adapters.js";
 import type { ActualFile, TargetFile } from "../targets/types.js";
 import { hashText } from "./hash.js";
 import type { ActualState } from "./types.js";
@@ -40,6 +40,8 @@ export async function readActualFile(system: System, target: TargetFile): Promis
     throw toTargetError(file, "read it", err);
   }
   if (text === null) return { kind: "absent", target };
-  const doc = ADAPTERS[target.id].parse(file, text);
+  const adapter = targetAdapter(target.id);
+  if (!adapter) throw new Error(`internal error: no adapter for ${target.id}`);
+  const doc = adapter.parse(file, text);
   return { kind: "present", target, text, sha256: hashText(text), doc };
 }

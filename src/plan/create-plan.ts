@@ -3,6 +3,7 @@ import { type Config, TOOLS, type ToolId } from "../config/types.js";
 import { resolveAllTokens } from "../providers/token-source.js";
 import type { ResolvedToken, TokenSource } from "../providers/types.js";
 import type { System } from "../system/types.js";
+import { TOOL_ADAPTERS } from "../targets/adapters.js";
 import { locateTargets } from "../targets/locate.js";
 import { readActualState } from "./actual.js";
 import { computePlan } from "./compute-plan.js";
@@ -30,8 +31,8 @@ export async function createPlan(opts: CreatePlanOptions): Promise<Plan> {
   for (const tool of TOOLS) if (config.bindings[tool]) known.add(tool);
   for (const entry of Object.values(ledger.files)) known.add(entry.tool);
   const tools = TOOLS.filter((t) => (opts.tools ? opts.tools.includes(t) : known.has(t)));
-  // Files neuradock wrote where the tools no longer look ($CLAUDE_CONFIG_DIR or $CODEX_HOME
-  // changed): released like a removed binding, so nothing of ours is left behind there.
+  // Files neuradock wrote where the tools no longer look (a variable that moves them
+  // changed, e.g. $CODEX_HOME): released like a removed binding, so nothing of ours is left behind there.
   const current = new Set(Object.values(targets).map((t) => t.path));
   const strays = Object.entries(ledger.files).flatMap(([path, entry]) => {
     const like = Object.values(targets).find(
@@ -61,7 +62,7 @@ export async function createPlan(opts: CreatePlanOptions): Promise<Plan> {
       code: "moved-config",
       tool: target.tool,
       file: target.path,
-      message: `neuradock wrote ${target.path}, which ${target.tool} no longer reads ($${target.tool === "codex" ? "CODEX_HOME" : "CLAUDE_CONFIG_DIR"} points elsewhere now): what neuradock wrote there is given back`,
+      message: `neuradock wrote ${target.path}, which ${target.tool} no longer reads (${TOOL_ADAPTERS[target.tool].locationVars.map((v) => `$${v}`).join(" or ")} points elsewhere now): what neuradock wrote there is given back`,
     });
   }
   return computePlan(desired, actual, ledger, tools);

@@ -1,7 +1,7 @@
 import { type Config, TOOLS, type ToolId } from "../config/types.js";
 import type { ResolvedToken } from "../providers/types.js";
-import { ADAPTERS } from "../targets/adapters.js";
-import type { TargetFile, TargetId } from "../targets/types.js";
+import { targetAdapter } from "../targets/adapters.js";
+import type { TargetFile } from "../targets/types.js";
 import type { DesiredFile, DesiredState, PlanWarning } from "./types.js";
 
 /**
@@ -12,7 +12,7 @@ import type { DesiredFile, DesiredState, PlanWarning } from "./types.js";
 export function buildDesiredState(
   config: Config,
   tokens: ReadonlyMap<ToolId, ResolvedToken>,
-  targets: Record<TargetId, TargetFile>,
+  targets: Readonly<Record<string, TargetFile>>,
 ): DesiredState {
   const files: DesiredFile[] = [];
   const warnings: PlanWarning[] = [];
@@ -35,7 +35,9 @@ export function buildDesiredState(
       });
     }
     for (const target of toolTargets) {
-      const { entries, checks } = ADAPTERS[target.id].desired({ binding, account, token });
+      const adapter = targetAdapter(target.id);
+      if (!adapter) throw new Error(`internal error: no adapter for ${target.id}`);
+      const { entries, checks } = adapter.desired({ binding, account, token });
       files.push({ target, bound: true, entries, checks });
     }
   }

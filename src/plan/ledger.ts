@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { TOOLS } from "../config/types.js";
 import { NeuradockError } from "../errors.js";
 import type { System } from "../system/types.js";
 import { formatKeyPath } from "../targets/key-path.js";
@@ -109,7 +110,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 /** A well-formed ledger entry for one file (also checks a saved plan's ledger part). */
 export function isLedgerFile(v: unknown): v is LedgerFile {
   if (!isRecord(v)) return false;
-  if (v.tool !== "claude-code" && v.tool !== "codex") return false;
+  if (!(TOOLS as readonly unknown[]).includes(v.tool)) return false;
   if (typeof v.createdFile !== "boolean") return false;
   if (
     !Array.isArray(v.createdContainers) ||

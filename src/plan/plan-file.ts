@@ -1,7 +1,7 @@
-import type { ToolId } from "../config/types.js";
+import { TOOLS, type ToolId } from "../config/types.js";
 import { NeuradockError } from "../errors.js";
 import { renderPlanJson } from "../render/plan-json.js";
-import type { FileFormat, TargetId } from "../targets/types.js";
+import { targetAdapter, toolOfTarget } from "../targets/adapters.js";
 import { isLedgerFile } from "./ledger.js";
 import type { Change, ChangeReason, FilePlan, Plan, PlanWarning } from "./types.js";
 
@@ -57,19 +57,12 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 function isTool(v: unknown): v is ToolId {
-  return v === "claude-code" || v === "codex";
+  return (TOOLS as readonly unknown[]).includes(v);
 }
 
 function isStringArray(v: unknown): v is string[] {
   return Array.isArray(v) && v.every((s) => typeof s === "string");
 }
-
-/** Each target file: the tool that reads it and its format. */
-const TARGETS: Record<TargetId, { tool: ToolId; format: FileFormat }> = {
-  "claude-settings": { tool: "claude-code", format: "json" },
-  "codex-auth": { tool: "codex", format: "json" },
-  "codex-config": { tool: "codex", format: "toml" },
-};
 
 const WARNING_CODES = new Set<string>([
   "leak-guard",
@@ -102,9 +95,10 @@ function isWarning(v: unknown): v is PlanWarning {
 
 function isFilePlan(v: unknown): v is FilePlan {
   if (!isRecord(v)) return false;
-  const known = typeof v.target === "string" && Object.hasOwn(TARGETS, v.target);
-  const target = known ? TARGETS[v.target as TargetId] : undefined;
-  if (!target) return false;
+  const adapter = typeof v.target === "string" ? targetAdapter(v.target) : undefined;
+  const tool = adapter ? toolOfTarget(adapter.id) : undefined;
+  if (!adapter || !tool) return false;
+  const target = { tool: tool.id, format: adapter.format };
   const file = v.file;
   return (
     v.tool === target.tool &&

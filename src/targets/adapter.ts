@@ -1,7 +1,7 @@
-import type { Account, Binding } from "../config/types.js";
+import type { Account, Binding, ToolId } from "../config/types.js";
 import type { DesiredCheck, DesiredEntry } from "../plan/types.js";
 import type { ResolvedToken } from "../providers/types.js";
-import type { JsonObject, TargetId } from "./types.js";
+import type { FileFormat, JsonObject } from "./types.js";
 
 export interface BindingContext {
   binding: Binding;
@@ -23,9 +23,35 @@ export interface DetectedSetup {
   providerId?: string;
 }
 
-/** One adapter per file a tool reads: how to parse it and what a binding owns in it. */
+/**
+ * The wire protocols a tool can speak to a node. A new-api relay serves all of them on one
+ * base URL; AnyRouter and AgentRouter are known for the first two (see src/config/nodes.ts).
+ */
+export type WireProtocol = "anthropic-messages" | "openai-responses" | "openai-chat" | "gemini";
+
+/** Where a tool's files are resolved from: the environment, the home directory, path joining. */
+export interface LocateContext {
+  env: NodeJS.ProcessEnv;
+  home: string;
+  join: (...parts: string[]) => string;
+  platform: NodeJS.Platform;
+}
+
+/** One file a tool reads: where it is, how to parse it, and what a binding owns in it. */
 export interface TargetAdapter {
-  id: TargetId;
+  /** Unique among all tools; recorded in saved plans. */
+  id: string;
+  format: FileFormat;
+  /** Holds credentials: created 0600 (its new parent directories 0700). */
+  credential: boolean;
+  /** An existing copy readable by others is tightened to 0600 (as the tool itself keeps it). */
+  tighten?: boolean;
+  /**
+   * Write order when binding: lower first (the key before what points the tool at the node);
+   * reversed when releasing. Default 0.
+   */
+  writeRank?: number;
+  locate(ctx: LocateContext): string;
   /** Parse and validate; throws a TargetError naming file:line:col. */
   parse(file: string, text: string): JsonObject;
   desired(ctx: BindingContext): { entries: DesiredEntry[]; checks: DesiredCheck[] };
@@ -43,7 +69,31 @@ export function stringAt(doc: JsonObject, path: readonly string[]): string | und
   return typeof value === "string" && value.length > 0 ? value : undefined;
 }
 
+/** One AI coding tool: its files (each with its `detect` for init), the protocol it speaks. */
+export interface ToolAdapter {
+  id: ToolId;
+  /** As people name it: "Claude Code". */
+  label: string;
+  /** The environment variables that move its files (said when they change). */
+  locationVars: readonly string[];
+  protocol: WireProtocol;
+  files: readonly TargetAdapter[];
+  /** Warnings about the environment neuradock runs in (e.g. a competing exported key). */
+  envWarnings?(env: NodeJS.ProcessEnv, ctx: BindingContext): string[];
+}
+
 /** The node URL as given, without a trailing slash. */
 export function trimUrl(url: string): string {
   return url.replace(/\/+$/, "");
+}
+
+/** The node URL without a trailing slash or `/v1`: the form tools that append /v1 want. */
+export function nodeRoot(url: string): string {
+  return trimUrl(url).replace(/\/v1$/, "");
+}
+
+/** A non-empty environment value, else undefined. */
+export function envValue(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name];
+  return value !== undefined && value.length > 0 ? value : undefined;
 }

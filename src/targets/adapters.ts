@@ -1,11 +1,28 @@
-import type { TargetAdapter } from "./adapter.js";
-import { claudeSettingsAdapter } from "./claude-settings.js";
-import { codexAuthAdapter } from "./codex-auth.js";
-import { codexConfigAdapter } from "./codex-config.js";
-import type { TargetId } from "./types.js";
+import type { ToolId } from "../config/types.js";
+import type { TargetAdapter, ToolAdapter } from "./adapter.js";
+import { claudeCode } from "./claude-settings.js";
+import { codex } from "./codex.js";
 
-export const ADAPTERS: Record<TargetId, TargetAdapter> = {
-  "claude-settings": claudeSettingsAdapter,
-  "codex-auth": codexAuthAdapter,
-  "codex-config": codexConfigAdapter,
+/**
+ * Every tool neuradock binds: one adapter each (its files, owned paths, leak guards, wire
+ * protocol). Adding a tool is its adapter file plus one line here (and its id in TOOLS).
+ */
+export const TOOL_ADAPTERS: Readonly<Record<ToolId, ToolAdapter>> = {
+  "claude-code": claudeCode,
+  codex,
 };
+
+/** Every file adapter, by id. */
+export const ADAPTERS: Readonly<Record<string, TargetAdapter>> = Object.fromEntries(
+  Object.values(TOOL_ADAPTERS).flatMap((t) => t.files.map((f) => [f.id, f])),
+);
+
+/** The file adapter of a target id (from a saved plan, say); undefined when unknown. */
+export function targetAdapter(id: string): TargetAdapter | undefined {
+  return Object.hasOwn(ADAPTERS, id) ? ADAPTERS[id] : undefined;
+}
+
+/** The tool a file adapter belongs to. */
+export function toolOfTarget(id: string): ToolAdapter | undefined {
+  return Object.values(TOOL_ADAPTERS).find((t) => t.files.some((f) => f.id === id));
+}

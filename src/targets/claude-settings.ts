@@ -1,6 +1,6 @@
 import type { DesiredCheck, DesiredEntry } from "../plan/types.js";
-import type { TargetAdapter } from "./adapter.js";
-import { stringAt, trimUrl } from "./adapter.js";
+import type { TargetAdapter, ToolAdapter } from "./adapter.js";
+import { envValue, stringAt, trimUrl } from "./adapter.js";
 import { parseJsonTarget, requireObjectAt } from "./json-file.js";
 import { isSensitivePath } from "./key-path.js";
 
@@ -9,6 +9,10 @@ const FIXED = ["ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL", "ANTHROPIC_MODEL"];
 /** Claude Code's settings.json: credentials and endpoint live in `env` (docs/tools/claude-code.md). */
 export const claudeSettingsAdapter: TargetAdapter = {
   id: "claude-settings",
+  format: "json",
+  credential: true,
+  locate: ({ env, home, join }) =>
+    join(envValue(env, "CLAUDE_CONFIG_DIR") ?? join(home, ".claude"), "settings.json"),
 
   parse(file, text) {
     const { doc, tree } = parseJsonTarget(file, text);
@@ -82,4 +86,13 @@ export const claudeSettingsAdapter: TargetAdapter = {
       key: stringAt(doc, ["env", "ANTHROPIC_AUTH_TOKEN"]),
     };
   },
+};
+
+/** Claude Code: one settings.json, Anthropic messages with a Bearer token. */
+export const claudeCode: ToolAdapter = {
+  id: "claude-code",
+  label: "Claude Code",
+  locationVars: ["CLAUDE_CONFIG_DIR"],
+  protocol: "anthropic-messages",
+  files: [claudeSettingsAdapter],
 };

@@ -1,11 +1,16 @@
 import type { DesiredCheck, DesiredEntry } from "../plan/types.js";
 import type { TargetAdapter } from "./adapter.js";
-import { stringAt, trimUrl } from "./adapter.js";
+import { envValue, stringAt, trimUrl } from "./adapter.js";
 import { parseJsonTarget } from "./json-file.js";
 
 /** Codex's auth.json: the key Codex sends when the provider has requires_openai_auth. */
 export const codexAuthAdapter: TargetAdapter = {
   id: "codex-auth",
+  format: "json",
+  credential: true,
+  // Codex keeps auth.json 0600 itself; one left readable by others is tightened.
+  tighten: true,
+  locate: ({ env, home, join }) => join(codexDir(env, home, join), "auth.json"),
 
   parse(file, text) {
     return parseJsonTarget(file, text).doc;
@@ -50,3 +55,12 @@ export const codexAuthAdapter: TargetAdapter = {
     return { key: stringAt(doc, ["OPENAI_API_KEY"]) };
   },
 };
+
+/** $CODEX_HOME, else ~/.codex. */
+export function codexDir(
+  env: NodeJS.ProcessEnv,
+  home: string,
+  join: (...parts: string[]) => string,
+): string {
+  return envValue(env, "CODEX_HOME") ?? join(home, ".codex");
+}

@@ -3,6 +3,7 @@ import type { Account } from "../config/types.js";
 import type { DesiredEntry } from "../plan/types.js";
 import type { TargetAdapter } from "./adapter.js";
 import { stringAt, trimUrl } from "./adapter.js";
+import { codexDir } from "./codex-auth.js";
 import { isObject } from "./doc-path.js";
 import { formatKeyPath } from "./key-path.js";
 import { targetErrorAt } from "./position.js";
@@ -17,6 +18,11 @@ export function codexProviderId(account: Pick<Account, "id" | "provider">): stri
 /** Codex's config.toml: which provider to use and how to reach it. */
 export const codexConfigAdapter: TargetAdapter = {
   id: "codex-config",
+  format: "toml",
+  credential: false,
+  // Key before pointer: auth.json first when binding, config.toml first when releasing.
+  writeRank: 1,
+  locate: ({ env, home, join }) => join(codexDir(env, home, join), "config.toml"),
 
   parse(file, text) {
     const doc = parseTomlTarget(file, text);

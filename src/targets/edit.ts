@@ -7,5 +7,13 @@ import { applyTomlPlan } from "./toml-file.js";
  * not own stays as it was. null = delete the file. Pure: the caller reads and writes.
  */
 export function applyFilePlan(text: string | null, plan: FilePlan): string | null {
-  return plan.format === "json" ? applyJsonPlan(text, plan) : applyTomlPlan(text, plan);
+  switch (plan.format) {
+    case "json":
+    case "jsonc":
+      return applyJsonPlan(text, plan);
+    case "toml":
+      return applyTomlPlan(text, plan);
+    default:
+      throw new Error(`internal error: no editor for ${plan.format} files`);
+  }
 }

@@ -12,9 +12,11 @@ export type JsonObject = { [key: string]: JsonValue };
 /** A key path inside a target file, e.g. ["env", "ANTHROPIC_AUTH_TOKEN"]. */
 export type KeyPath = readonly string[];
 
-export type FileFormat = "json" | "toml";
+/** json: strict (Claude Code, Codex); jsonc: comments allowed; dotenv: KEY=value lines. */
+export type FileFormat = "json" | "jsonc" | "toml" | "dotenv";
 
-export type TargetId = "claude-settings" | "codex-auth" | "codex-config";
+/** A file adapter id, e.g. "claude-settings" (see src/targets/adapters.ts). */
+export type TargetId = string;
 
 /** One file a tool reads. */
 export interface TargetFile {

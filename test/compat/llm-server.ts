@@ -23,10 +23,18 @@ export interface LlmServer {
 
 export const REPLY_TEXT = "pong";
 
-const MODEL_PATHS = new Set(["/v1/messages", "/v1/responses"]);
+const MODEL_PATHS = new Set(["/v1/messages", "/v1/responses", "/v1/chat/completions"]);
+/** Gemini: `/v1beta/models/<model>:streamGenerateContent` (and `:generateContent`). */
+const GEMINI_PATH =
+  /^\/v1beta\/models\/([^/:]+):(streamGenerateContent|generateContent|countTokens)$/;
+
+export function isModelPath(path: string): boolean {
+  return MODEL_PATHS.has(path) || (GEMINI_PATH.test(path) && !path.endsWith(":countTokens"));
+}
 
 /**
- * A loopback stand-in for a relay node: answers Anthropic Messages and OpenAI Responses
+ * A loopback stand-in for a relay node (a new-api relay serves every protocol on one base
+ * URL): answers Anthropic Messages, OpenAI Responses and Chat Completions, and Gemini
  * with a fixed reply, and logs every request so tests can see which credentials went out.
  */
 export async function startLlmServer(): Promise<LlmServer> {
@@ -57,7 +65,7 @@ export async function startLlmServer(): Promise<LlmServer> {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    modelRequests: () => requests.filter((r) => MODEL_PATHS.has(pathOf(r.url))),
+    modelRequests: () => requests.filter((r) => isModelPath(pathOf(r.url))),
     clear: () => {
       requests.length = 0;
     },
@@ -92,6 +100,15 @@ function answerRequest(req: IncomingMessage, res: ServerResponse, body: string):
   }
   if (method === "POST" && path === "/v1/responses") {
     answerResponses(res, parseJson(body));
+    return;
+  }
+  if (method === "POST" && path === "/v1/chat/completions") {
+    answerChat(res, parseJson(body));
+    return;
+  }
+  const gemini = GEMINI_PATH.exec(path);
+  if (method === "POST" && gemini) {
+    answerGemini(res, gemini[1] as string, gemini[2] as string);
     return;
   }
   if (method === "GET" && path === "/v1/models") {
@@ -268,4 +285,68 @@ function answerResponses(res: ServerResponse, req: Record<string, unknown>): voi
       },
     ],
   ]);
+}
+
+function answerChat(res: ServerResponse, req: Record<string, unknown>): void {
+  const model = typeof req.model === "string" ? req.model : "chat-test";
+  const id = `chatcmpl-${Date.now()}`;
+  const created = Math.floor(Date.now() / 1000);
+  const usage = { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 };
+  if (req.stream !== true) {
+    sendJson(res, 200, {
+      id,
+      object: "chat.completion",
+      created,
+      model,
+      choices: [
+        {
+          index: 0,
+          message: { role: "assistant", content: REPLY_TEXT },
+          finish_reason: "stop",
+        },
+      ],
+      usage,
+    });
+    return;
+  }
+  const chunk = (choice: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+    id,
+    object: "chat.completion.chunk",
+    created,
+    model,
+    choices: [{ index: 0, ...choice }],
+    ...extra,
+  });
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+  for (const data of [
+    chunk({ delta: { role: "assistant", content: REPLY_TEXT }, finish_reason: null }),
+    chunk({ delta: {}, finish_reason: "stop" }, { usage }),
+  ]) {
+    res.write(`data: ${JSON.stringify(data)}\n\n`);
+  }
+  res.end("data: [DONE]\n\n");
+}
+
+function answerGemini(res: ServerResponse, model: string, method: string): void {
+  if (method === "countTokens") {
+    sendJson(res, 200, { totalTokens: 1 });
+    return;
+  }
+  const answer = {
+    candidates: [
+      {
+        content: { role: "model", parts: [{ text: REPLY_TEXT }] },
+        finishReason: "STOP",
+        index: 0,
+      },
+    ],
+    usageMetadata: { promptTokenCount: 1, candidatesTokenCount: 1, totalTokenCount: 2 },
+    modelVersion: model,
+  };
+  if (method === "generateContent") {
+    sendJson(res, 200, answer);
+    return;
+  }
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+  res.end(`data: ${JSON.stringify(answer)}\r\n\r\n`);
 }

@@ -10,7 +10,7 @@ import type { JsonObject, TargetId } from "../../../src/targets/types.js";
 const T = locateTargets({ HOME: "/h" }, "linux");
 const present = (id: TargetId, doc: JsonObject): ReadFile => ({
   kind: "present",
-  target: T[id],
+  target: T[id]!,
   text: "",
   sha256: "",
   doc,
@@ -41,7 +41,7 @@ describe("detectSetups (pure, through the adapters)", () => {
   it("skips a tool with an unreadable file (saying why) and ignores tools not set up", () => {
     const { setups, skipped } = detectSetups(
       [
-        { kind: "unreadable", target: T["claude-settings"], reason: "x:1:1: comments" },
+        { kind: "unreadable", target: T["claude-settings"]!, reason: "x:1:1: comments" },
         present("codex-auth", { OPENAI_API_KEY: "sk-c" }),
         // Codex on a built-in provider (no table of ours) or a base_url that is no web URL.
         present("codex-config", { model_provider: "openai" }),
@@ -50,7 +50,7 @@ describe("detectSetups (pure, through the adapters)", () => {
     );
     expect(setups).toEqual([]);
     expect(skipped).toEqual([
-      { tool: "claude-code", file: T["claude-settings"].path, reason: "x:1:1: comments" },
+      { tool: "claude-code", file: T["claude-settings"]!.path, reason: "x:1:1: comments" },
     ]);
     const odd = detectSetups(
       [present("claude-settings", { env: { ANTHROPIC_BASE_URL: "file:///etc/passwd" } })],

@@ -8,19 +8,19 @@ import { locateTargets } from "../../../src/targets/locate.js";
 describe("locateTargets", () => {
   it("uses ~/.claude and ~/.codex by default", () => {
     const t = locateTargets({ HOME: "/home/u" }, "linux");
-    expect(t["claude-settings"].path).toBe("/home/u/.claude/settings.json");
-    expect(t["codex-auth"].path).toBe("/home/u/.codex/auth.json");
-    expect(t["codex-config"].path).toBe("/home/u/.codex/config.toml");
-    expect(t["codex-config"].format).toBe("toml");
+    expect(t["claude-settings"]!.path).toBe("/home/u/.claude/settings.json");
+    expect(t["codex-auth"]!.path).toBe("/home/u/.codex/auth.json");
+    expect(t["codex-config"]!.path).toBe("/home/u/.codex/config.toml");
+    expect(t["codex-config"]!.format).toBe("toml");
   });
   it("honours CLAUDE_CONFIG_DIR and CODEX_HOME", () => {
     const t = locateTargets({ HOME: "/h", CLAUDE_CONFIG_DIR: "/c", CODEX_HOME: "/x" }, "linux");
-    expect(t["claude-settings"].path).toBe("/c/settings.json");
-    expect(t["codex-auth"].path).toBe("/x/auth.json");
+    expect(t["claude-settings"]!.path).toBe("/c/settings.json");
+    expect(t["codex-auth"]!.path).toBe("/x/auth.json");
   });
   it("uses USERPROFILE and backslashes on Windows", () => {
     const t = locateTargets({ USERPROFILE: "C:\\Users\\u" }, "win32");
-    expect(t["claude-settings"].path).toBe("C:\\Users\\u\\.claude\\settings.json");
+    expect(t["claude-settings"]!.path).toBe("C:\\Users\\u\\.claude\\settings.json");
   });
 });
 
@@ -38,7 +38,7 @@ describe("key paths", () => {
 });
 
 const target = (id: "claude-settings" | "codex-config", path: string) => ({
-  ...locateTargets({ HOME: "/h" }, "linux")[id],
+  ...locateTargets({ HOME: "/h" }, "linux")[id]!,
   path,
 });
 
