@@ -1,7 +1,7 @@
 /**
- * All disk access goes through a System (as in chezmoi): the real one, a dry-run one that
- * reads for real and writes nowhere, and an in-memory one for fast table-driven tests
- * (which can also be told to fail on the Nth write).
+ * All disk access goes through a System (as in chezmoi). src/ has the real one; the test
+ * doubles (in-memory with fault injection, dry-run) live in test/support/, and
+ * test/unit/system/contract.test.ts holds the memory double and the real disk to one contract.
  */
 export interface FileStat {
   kind: "file" | "directory" | "symlink" | "other";

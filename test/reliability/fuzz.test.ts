@@ -10,7 +10,7 @@ import { loadConfig } from "../../src/config/index.js";
 import type { Config } from "../../src/config/types.js";
 import { NeuradockError } from "../../src/errors.js";
 import { createPlan } from "../../src/plan/create-plan.js";
-import { createMemorySystem, type MemoryEntry } from "../../src/system/memory-system.js";
+import { createMemorySystem, type MemoryEntry } from "../support/memory-system.js";
 import { stubTokenSource } from "../support/stub-token-source.js";
 
 // Seeded, bounded property tests over the three kinds of input neuradock reads: its own

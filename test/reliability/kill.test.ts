@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createMemorySystem, type MemoryEntry } from "../../src/system/memory-system.js";
+import { createMemorySystem, type MemoryEntry } from "../support/memory-system.js";
 import { bundleDriver } from "./support/bundle.js";
 import { runCycle } from "./support/cycle.js";
 import { bigConfig, bigSettings, configYaml } from "./support/fixtures.js";

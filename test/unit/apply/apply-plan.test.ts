@@ -4,9 +4,9 @@ import { listBackups } from "../../../src/apply/backup.js";
 import { StalePlanError, TargetError } from "../../../src/errors.js";
 import { hashText } from "../../../src/plan/hash.js";
 import type { Change, FilePlan, LedgerFile, Plan } from "../../../src/plan/types.js";
-import { createDryRunSystem } from "../../../src/system/dry-run-system.js";
-import { createMemorySystem, type MemorySystem } from "../../../src/system/memory-system.js";
 import type { TargetId } from "../../../src/targets/types.js";
+import { createDryRunSystem } from "../../support/dry-run-system.js";
+import { createMemorySystem, type MemorySystem } from "../../support/memory-system.js";
 
 const STATE = "/state";
 const SETTINGS = "/h/.claude/settings.json";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { backupFile, backupPrefix, listBackups } from "../../../src/apply/backup.js";
-import { createMemorySystem } from "../../../src/system/memory-system.js";
+import { createMemorySystem } from "../../support/memory-system.js";
 
 const STATE = "/state";
 const FILE = "/h/.codex/config.toml";

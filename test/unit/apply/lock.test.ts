@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { acquireLock, LOCK_FILE } from "../../../src/apply/lock.js";
 import { LockError } from "../../../src/errors.js";
-import { createMemorySystem } from "../../../src/system/memory-system.js";
 import { createRealSystem } from "../../../src/system/real-system.js";
+import { createMemorySystem } from "../../support/memory-system.js";
 
 const STATE = "/state";
 

@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest";
 import { applyPlan } from "../../../src/apply/index.js";
 import { mergeLedger, pendingLedger } from "../../../src/plan/ledger.js";
 import type { Ledger, Plan } from "../../../src/plan/types.js";
-import { createMemorySystem } from "../../../src/system/index.js";
 import type { System } from "../../../src/system/types.js";
 import { applyFilePlan } from "../../../src/targets/edit.js";
+import { createMemorySystem } from "../../support/memory-system.js";
 import {
   KEY_A,
   KEY_B,

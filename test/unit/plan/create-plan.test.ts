@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { applyPlan } from "../../../src/apply/index.js";
 import type { Config } from "../../../src/config/types.js";
 import { createPlan } from "../../../src/plan/create-plan.js";
-import { createMemorySystem } from "../../../src/system/index.js";
+import { createMemorySystem } from "../../support/memory-system.js";
 import { stubTokenSource } from "../../support/stub-token-source.js";
 import { HOME, KEY_A, makeBinding, makeConfig } from "./support.js";
 

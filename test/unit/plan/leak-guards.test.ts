@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createMemorySystem } from "../../../src/system/index.js";
+import { createMemorySystem } from "../../support/memory-system.js";
 import {
   AUTH,
   CODEX_TOML,

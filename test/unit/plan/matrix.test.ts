@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { hashValue } from "../../../src/plan/hash.js";
 import { emptyLedger } from "../../../src/plan/ledger.js";
 import type { ChangeReason, Ledger, LedgerPath } from "../../../src/plan/types.js";
-import { createMemorySystem } from "../../../src/system/index.js";
+import { createMemorySystem } from "../../support/memory-system.js";
 import { KEY_A, makeBinding, makeConfig, makeToken, planOnly, SETTINGS } from "./support.js";
 
 /**

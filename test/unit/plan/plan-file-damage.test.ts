@@ -12,8 +12,8 @@ import { parsePlanFile, serializePlanFile } from "../../../src/plan/plan-file.js
 import type { Plan } from "../../../src/plan/types.js";
 import { renderPlanHuman } from "../../../src/render/plan-human.js";
 import { renderPlanJson } from "../../../src/render/plan-json.js";
-import { createMemorySystem } from "../../../src/system/index.js";
 import { applyFilePlan } from "../../../src/targets/edit.js";
+import { createMemorySystem } from "../../support/memory-system.js";
 import {
   AUTH,
   CODEX_TOML,

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { parsePlanFile, serializePlanFile } from "../../../src/plan/plan-file.js";
 import { renderPlanHuman } from "../../../src/render/plan-human.js";
 import { renderPlanJson } from "../../../src/render/plan-json.js";
-import { createMemorySystem } from "../../../src/system/index.js";
+import { createMemorySystem } from "../../support/memory-system.js";
 import {
   AUTH,
   CODEX_TOML,

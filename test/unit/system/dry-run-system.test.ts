@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createDryRunSystem } from "../../../src/system/dry-run-system.js";
-import { createMemorySystem } from "../../../src/system/memory-system.js";
+import { createDryRunSystem } from "../../support/dry-run-system.js";
+import { createMemorySystem } from "../../support/memory-system.js";
 
 describe("createDryRunSystem", () => {
   it("reads the base, writes nowhere, records and overlays what it would write", async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { TargetError } from "../../../src/errors.js";
-import { createMemorySystem } from "../../../src/system/index.js";
 import { parseJsonTarget } from "../../../src/targets/json-file.js";
+import { createMemorySystem } from "../../support/memory-system.js";
 import {
   AUTH,
   KEY_A,

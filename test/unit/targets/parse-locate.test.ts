@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { TargetError } from "../../../src/errors.js";
 import { readActualFile } from "../../../src/plan/actual.js";
-import { createMemorySystem } from "../../../src/system/index.js";
 import { formatKeyPath, parseKeyPath } from "../../../src/targets/key-path.js";
 import { locateTargets } from "../../../src/targets/locate.js";
+import { createMemorySystem } from "../../support/memory-system.js";
 
 describe("locateTargets", () => {
   it("uses ~/.claude and ~/.codex by default", () => {

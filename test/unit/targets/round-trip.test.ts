@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseToml } from "@decimalturn/toml-patch";
 import { describe, expect, it } from "vitest";
-import { createMemorySystem } from "../../../src/system/index.js";
+import { createMemorySystem } from "../../support/memory-system.js";
 import {
   AUTH,
   CODEX_TOML,

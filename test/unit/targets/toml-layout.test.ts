@@ -3,8 +3,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { TargetError } from "../../../src/errors.js";
 import type { FilePlan } from "../../../src/plan/types.js";
-import { createMemorySystem } from "../../../src/system/index.js";
 import { applyTomlPlan } from "../../../src/targets/toml-file.js";
+import { createMemorySystem } from "../../support/memory-system.js";
 import {
   CODEX_TOML,
   KEY_A,

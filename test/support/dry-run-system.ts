@@ -1,5 +1,5 @@
 import { posix } from "node:path";
-import type { FileStat, System, WriteOptions } from "./types.js";
+import type { FileStat, System, WriteOptions } from "../../src/system/types.js";
 
 export type DryRunAction =
   | { op: "write"; path: string; data: string; mode: number | undefined }

@@ -1,8 +1,8 @@
 import { posix } from "node:path";
-import { TargetError } from "../errors.js";
-import { makeErrnoError, toTargetError } from "./fs-errors.js";
-import { tempNameFor } from "./temp-files.js";
-import type { FileStat, System, WriteOptions } from "./types.js";
+import { TargetError } from "../../src/errors.js";
+import { makeErrnoError, toTargetError } from "../../src/system/fs-errors.js";
+import { tempNameFor } from "../../src/system/temp-files.js";
+import type { FileStat, System, WriteOptions } from "../../src/system/types.js";
 
 /** How a file, link or directory is described when seeding a memory system. */
 export type MemoryEntry =
@@ -201,8 +201,14 @@ export function createMemorySystem(files: Record<string, MemoryEntry> = {}): Mem
     log,
 
     async readFile(path) {
-      const real = safeResolve(path, true);
-      if (real === null) return null;
+      let real: string;
+      try {
+        real = resolve(path, true);
+      } catch (err) {
+        // As the real disk: a path through a file reads as absent, a link loop is an error.
+        if ((err as NodeJS.ErrnoException).code === "ENOTDIR") return null;
+        throw toTargetError(path, "read", err);
+      }
       const node = nodes.get(real);
       if (node === undefined) return null;
       if (node.kind === "dir")
