@@ -1,6 +1,7 @@
 /**
- * Typed errors: thrown anywhere, caught in exactly one place (src/cli.ts), which alone maps
- * them to an exit code. Messages are one paragraph and never carry a secret.
+ * Typed errors: thrown anywhere, caught in exactly one place (`main` in src/main.ts), which
+ * alone prints them and maps them to an exit code. Messages are one paragraph and never
+ * carry a secret.
  */
 export class NeuradockError extends Error {
   readonly exitCode: number = 1;

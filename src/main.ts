@@ -4,8 +4,10 @@ declare const __VERSION__: string;
 const VERSION = typeof __VERSION__ === "string" ? __VERSION__ : "0.0.0-dev";
 
 /**
- * The one error boundary: commands throw typed errors, only this file prints them and
- * calls process.exit. Command modules are imported on demand, so start-up stays cheap.
+ * The one error boundary: commands throw typed errors, only this file prints them and turns
+ * them into the exit code it returns (src/cli.ts sets process.exitCode from it; nothing calls
+ * process.exit, so pending output is flushed). Command modules are imported on demand, so
+ * start-up stays cheap.
  */
 export async function main(argv: string[], io?: Io): Promise<number> {
   // Fast path: no commander, no command modules.

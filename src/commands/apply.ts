@@ -11,10 +11,10 @@ import { type PlanJson, renderPlanJson } from "../render/plan-json.js";
 import { createRealSystem } from "../system/index.js";
 import { stateDir } from "../system/paths.js";
 import type { System } from "../system/types.js";
+import type { ApplyCliOptions } from "./cli-options.js";
 import { loadConfigForBindings } from "./command-config.js";
 import type { Io } from "./io.js";
 import { planWithLiveTokens } from "./live-plan.js";
-import type { ApplyCliOptions } from "./program.js";
 
 const NOT_A_TTY =
   "refusing to apply without confirmation: stdin is not a terminal; pass -y/--auto-approve or a saved plan file";

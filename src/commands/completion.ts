@@ -2,7 +2,6 @@ import type { Command } from "commander";
 import { TOOLS } from "../config/types.js";
 import { UsageError } from "../errors.js";
 import type { Io } from "./io.js";
-import { buildProgram } from "./program.js";
 
 interface CommandSpec {
   name: string;
@@ -10,9 +9,16 @@ interface CommandSpec {
   options: { flags: string[]; description: string; takesValue: boolean; choices?: string[] }[];
 }
 
-/** The completion script is generated from the commander program, so it cannot drift from it. */
-export async function runCompletion(opts: { shell: string }, io: Io): Promise<number> {
-  const specs = describeCommands(buildProgram(io, "", () => {}));
+/**
+ * The completion script is generated from the commander program (passed in by the program
+ * itself), so it cannot drift from it.
+ */
+export async function runCompletion(
+  opts: { shell: string },
+  io: Io,
+  program: Command,
+): Promise<number> {
+  const specs = describeCommands(program);
   const shell = opts.shell.toLowerCase();
   if (shell === "bash") io.stdout.write(renderBashCompletion(specs));
   else if (shell === "zsh") io.stdout.write(renderZshCompletion(specs));

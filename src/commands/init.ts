@@ -26,8 +26,8 @@ import { userConfigDir } from "../system/paths.js";
 import { createRealSystem } from "../system/real-system.js";
 import type { System } from "../system/types.js";
 import type { TargetFile } from "../targets/types.js";
+import type { InitCliOptions } from "./cli-options.js";
 import type { Io } from "./io.js";
-import type { InitCliOptions } from "./program.js";
 
 /**
  * `neuradock init`: adopt what the tools use now. Detect (the adapters read the tools' files),

@@ -1,13 +1,13 @@
 import { resolve } from "node:path";
-import { serializePlanFile } from "../plan/plan-file.js";
+import { serializePlanFile } from "../render/plan-file.js";
 import { renderPlanHuman } from "../render/plan-human.js";
 import { renderPlanJson } from "../render/plan-json.js";
 import { createRealSystem } from "../system/index.js";
 import { stateDir } from "../system/paths.js";
+import type { PlanCliOptions } from "./cli-options.js";
 import { loadConfigForBindings } from "./command-config.js";
 import type { Io } from "./io.js";
 import { planWithLiveTokens } from "./live-plan.js";
-import type { PlanCliOptions } from "./program.js";
 
 /** `neuradock plan`: fetch live tokens, compare with the tools' files, print what would change. */
 export async function runPlan(opts: PlanCliOptions, io: Io): Promise<number> {

@@ -1,5 +1,12 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { TOOLS } from "../config/types.js";
+import type {
+  ApplyCliOptions,
+  InitCliOptions,
+  NodesCliOptions,
+  PlanCliOptions,
+  TokensCliOptions,
+} from "./cli-options.js";
 import type { GlobalOptions, Io } from "./io.js";
 
 type SetExit = (code: number) => void;
@@ -120,41 +127,8 @@ export function buildProgram(io: Io, version: string, setExit: SetExit): Command
     .argument("<shell>", "bash, zsh or fish")
     .action(async (shell: string) => {
       const { runCompletion } = await import("./completion.js");
-      setExit(await runCompletion({ shell }, io));
+      setExit(await runCompletion({ shell }, io, program));
     });
 
   return program;
-}
-
-export interface PlanCliOptions extends GlobalOptions {
-  target?: string[];
-  json?: boolean;
-  out?: string;
-  detailedExitcode?: boolean;
-  showSecrets?: boolean;
-}
-
-export interface ApplyCliOptions extends GlobalOptions {
-  planfile?: string;
-  target?: string[];
-  autoApprove?: boolean;
-  json?: boolean;
-  showSecrets?: boolean;
-}
-
-export interface TokensCliOptions extends GlobalOptions {
-  account?: string;
-  json?: boolean;
-  refresh?: boolean;
-}
-
-export interface NodesCliOptions extends GlobalOptions {
-  provider?: string;
-  json?: boolean;
-}
-
-export interface InitCliOptions extends GlobalOptions {
-  provider?: string;
-  force?: boolean;
-  localSchema?: boolean;
 }

@@ -7,7 +7,7 @@ type Validator = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null 
 
 /** Schema problems of the raw (not yet interpolated) document, each with a readable message. */
 export function checkSchema(data: unknown): PathProblem[] {
-  // Precompiled from the schema (see generate-validator.ts): ajv itself is not loaded at run time.
+  // Precompiled from the schema (scripts/generate-validator.ts, run by the build): ajv itself is not loaded at run time.
   const check = validate as Validator;
   if (check(data)) return [];
   return describeSchemaErrors(check.errors ?? []);

@@ -1,23 +1,11 @@
 import { TOOLS, type ToolId } from "../config/types.js";
 import { NeuradockError } from "../errors.js";
-import { renderPlanJson } from "../render/plan-json.js";
 import { targetAdapter, toolOfTarget } from "../targets/adapters.js";
 import { isLedgerFile } from "./ledger.js";
 import type { Change, ChangeReason, FilePlan, Plan, PlanWarning } from "./types.js";
 
-const PRIVATE_KIND = "neuradock-saved-plan";
-
-/**
- * A saved plan: the public JSON (redacted, as `plan --json` prints it) plus a private part
- * with what apply needs, clear values included. The caller writes it 0600.
- */
-export function serializePlanFile(plan: Plan): string {
-  const data = {
-    ...renderPlanJson(plan, { showSecrets: false }),
-    private: { kind: PRIVATE_KIND, version: 1, plan },
-  };
-  return `${JSON.stringify(data, null, 2)}\n`;
-}
+/** Marks the private part of a saved plan (src/render/plan-file.ts writes it). */
+export const PRIVATE_KIND = "neuradock-saved-plan";
 
 /** Read a saved plan back; a file that is not one (or is damaged) is a clear error. */
 export function parsePlanFile(text: string, file = "plan file"): Plan {

@@ -1,5 +1,5 @@
 import type { Account, Binding, ToolId } from "../config/types.js";
-import type { DesiredCheck, DesiredEntry } from "../plan/types.js";
+import type { DesiredCheck, DesiredEntry } from "../model/types.js";
 import type { ResolvedToken } from "../providers/types.js";
 import type { FileFormat, JsonObject } from "./types.js";
 

@@ -1,4 +1,4 @@
-import type { DesiredCheck, DesiredEntry } from "../plan/types.js";
+import type { DesiredCheck, DesiredEntry } from "../model/types.js";
 import type { TargetAdapter, ToolAdapter } from "./adapter.js";
 import { envValue, stringAt, trimUrl } from "./adapter.js";
 import { parseJsonTarget, requireObjectAt } from "./json-file.js";

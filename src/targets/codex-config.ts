@@ -1,6 +1,6 @@
 import { PROVIDER_LABELS } from "../config/nodes.js";
 import type { Account } from "../config/types.js";
-import type { DesiredEntry } from "../plan/types.js";
+import type { DesiredEntry } from "../model/types.js";
 import type { TargetAdapter } from "./adapter.js";
 import { stringAt, trimUrl } from "./adapter.js";
 import { codexDir } from "./codex-auth.js";

@@ -1,4 +1,4 @@
-import type { FilePlan } from "../plan/types.js";
+import type { FilePlan } from "../model/types.js";
 import { applyJsonPlan } from "./json-file.js";
 import { applyTomlPlan } from "./toml-file.js";
 

@@ -8,7 +8,7 @@ import {
   parseTree,
   printParseErrorCode,
 } from "jsonc-parser";
-import type { FilePlan } from "../plan/types.js";
+import type { FilePlan } from "../model/types.js";
 import { lineColAt, stripBom, targetErrorAt } from "./position.js";
 import type { JsonObject, JsonValue, KeyPath } from "./types.js";
 

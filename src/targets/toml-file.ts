@@ -1,6 +1,6 @@
 import { parse, patch, TomlDocument } from "@decimalturn/toml-patch";
 import { TargetError } from "../errors.js";
-import type { FilePlan } from "../plan/types.js";
+import type { FilePlan } from "../model/types.js";
 import { canonicalJson, deleteAtPath, getAtPath, isObject, setAtPath } from "./doc-path.js";
 import { formatKeyPath } from "./key-path.js";
 import { stripBom, targetErrorAt } from "./position.js";

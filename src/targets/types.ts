@@ -1,22 +1,13 @@
 import type { ToolId } from "../config/types.js";
+import type { FileFormat, JsonObject, TargetId } from "../model/types.js";
 
-export type JsonValue =
-  | string
-  | number
-  | boolean
-  | null
-  | JsonValue[]
-  | { [key: string]: JsonValue };
-export type JsonObject = { [key: string]: JsonValue };
-
-/** A key path inside a target file, e.g. ["env", "ANTHROPIC_AUTH_TOKEN"]. */
-export type KeyPath = readonly string[];
-
-/** json: strict (Claude Code, Codex); jsonc: comments allowed; dotenv: KEY=value lines. */
-export type FileFormat = "json" | "jsonc" | "toml" | "dotenv";
-
-/** A file adapter id, e.g. "claude-settings" (see src/targets/adapters.ts). */
-export type TargetId = string;
+export type {
+  FileFormat,
+  JsonObject,
+  JsonValue,
+  KeyPath,
+  TargetId,
+} from "../model/types.js";
 
 /** One file a tool reads. */
 export interface TargetFile {

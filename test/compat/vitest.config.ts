@@ -5,7 +5,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/compat/**/*.test.ts"],
-    globalSetup: ["test/compat/global-setup.ts"],
+    globalSetup: ["test/support/generate-validator-setup.ts", "test/compat/global-setup.ts"],
     testTimeout: 180_000,
     hookTimeout: 600_000,
     pool: "forks",

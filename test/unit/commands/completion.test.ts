@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { runCompletion } from "../../../src/commands/completion.js";
+import { buildProgram } from "../../../src/commands/program.js";
 import { UsageError } from "../../../src/errors.js";
 import { captureIo } from "../../support/capture-io.js";
 
@@ -8,7 +9,13 @@ const COMMANDS = ["plan", "apply", "tokens", "nodes", "validate", "init", "compl
 
 async function script(shell: string): Promise<string> {
   const io = captureIo();
-  expect(await runCompletion({ shell }, io)).toBe(0);
+  expect(
+    await runCompletion(
+      { shell },
+      io,
+      buildProgram(io, "0", () => {}),
+    ),
+  ).toBe(0);
   return io.out();
 }
 
@@ -37,6 +44,13 @@ describe("neuradock completion", () => {
   });
 
   it("rejects an unknown shell", async () => {
-    await expect(runCompletion({ shell: "tcsh" }, captureIo())).rejects.toBeInstanceOf(UsageError);
+    const io = captureIo();
+    await expect(
+      runCompletion(
+        { shell: "tcsh" },
+        io,
+        buildProgram(io, "0", () => {}),
+      ),
+    ).rejects.toBeInstanceOf(UsageError);
   });
 });

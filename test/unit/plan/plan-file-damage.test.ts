@@ -8,8 +8,9 @@ import {
   pendingLedger,
   serializeLedger,
 } from "../../../src/plan/ledger.js";
-import { parsePlanFile, serializePlanFile } from "../../../src/plan/plan-file.js";
+import { parsePlanFile } from "../../../src/plan/plan-file.js";
 import type { Plan } from "../../../src/plan/types.js";
+import { serializePlanFile } from "../../../src/render/plan-file.js";
 import { renderPlanHuman } from "../../../src/render/plan-human.js";
 import { renderPlanJson } from "../../../src/render/plan-json.js";
 import { applyFilePlan } from "../../../src/targets/edit.js";

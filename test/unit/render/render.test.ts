@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parsePlanFile, serializePlanFile } from "../../../src/plan/plan-file.js";
+import { parsePlanFile } from "../../../src/plan/plan-file.js";
+import { serializePlanFile } from "../../../src/render/plan-file.js";
 import { renderPlanHuman } from "../../../src/render/plan-human.js";
 import { renderPlanJson } from "../../../src/render/plan-json.js";
 import { createMemorySystem } from "../../support/memory-system.js";
