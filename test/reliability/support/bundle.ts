@@ -18,6 +18,9 @@ export async function bundleDriver(entry: string, name: string): Promise<string>
     clean: false,
     silent: true,
     outExtension: () => ({ js: ".mjs" }),
+    // Packages stay imports from node_modules (they are devDependencies now, which tsup would
+    // otherwise bundle, and a bundled CommonJS package cannot require() in ESM).
+    skipNodeModulesBundle: true,
   });
   return join(outDir, `${name}.mjs`);
 }
