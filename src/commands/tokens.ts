@@ -3,12 +3,14 @@ import { didYouMean } from "../config/suggest.js";
 import type { Account } from "../config/types.js";
 import { UsageError } from "../errors.js";
 import {
+  type AccountBalance,
   combineErrors,
   createTokenSource,
   PROVIDER_PRESETS,
   readCachedTokens,
   readHttpOptionsFromEnv,
   tokenCacheDir,
+  usableUsd,
   writeCachedTokens,
 } from "../providers/index.js";
 import type { AccountTokens, TokenInfo, TokenStatus } from "../providers/types.js";
@@ -42,7 +44,8 @@ export async function runTokens(opts: TokensOptions, io: Io): Promise<number> {
   if (!opts.refresh) {
     for (const account of accounts) {
       const hit = await readCachedTokens(cacheDir, account);
-      if (hit) {
+      // A listing cached before balances were shown has none: fetched afresh.
+      if (hit?.balance) {
         listings.set(account.id, hit);
         cached.add(account.id);
       }
@@ -59,7 +62,7 @@ export async function runTokens(opts: TokensOptions, io: Io): Promise<number> {
       const settled = await Promise.allSettled(
         toFetch.map(async (account) => {
           try {
-            const listing = await source.listTokens(account);
+            const listing = await source.listTokens(account, { balance: true });
             listings.set(account.id, listing);
             // The cache is a convenience: failing to write it must not fail the command.
             await writeCachedTokens(cacheDir, account, listing).catch(() => undefined);
@@ -107,18 +110,21 @@ function pickAccount(name: string, accounts: Account[], file: string): Account {
   );
 }
 
-/** The `tokens --json` contract of design.md. */
+/** The `tokens --json` contract of design.md, with relay.md §2's balances. */
 export function renderTokensJson(listings: AccountTokens[]) {
   return {
     accounts: listings.map((l) => ({
       account: l.account,
       provider: l.provider,
       fetched_at: l.fetchedAt,
+      balance_usd: l.balance?.balanceUsd ?? null,
+      used_usd: l.balance?.usedUsd ?? null,
       tokens: l.tokens.map((t) => ({
         id: t.id,
         name: t.name,
         status: t.status,
         balance_usd: t.balanceUsd,
+        usable_usd: l.balance ? usableUsd(t, l.balance) : null,
         unlimited: t.unlimited,
         used_usd: t.usedUsd,
         expires: t.expires,
@@ -152,13 +158,27 @@ function renderTokensTable(
     if (!listing) continue;
     const age = describeAge(listing.fetchedAt, now);
     const how = cached.has(account.id) ? `cached, fetched ${age}` : `fetched ${age}`;
-    const head = `${c.bold(account.id)} ${c.dim(`(${PROVIDER_PRESETS[account.provider].label}, user ${account.userId}) · ${how}`)}`;
+    const who = `${c.bold(account.id)} ${c.dim(`(${PROVIDER_PRESETS[account.provider].label}, user ${account.userId}) · ${how}`)}`;
+    const money = listing.balance
+      ? `  account balance ${c.bold(formatUsd(listing.balance.balanceUsd))}, used ${formatUsd(listing.balance.usedUsd)}`
+      : "";
+    const head = money ? `${who}\n${money}` : who;
     if (listing.tokens.length === 0) {
       blocks.push(`${head}\n  (no tokens)\n`);
       continue;
     }
-    const header = ["ID", "NAME", "BALANCE", "USED", "STATUS", "LIMITS", "EXPIRES", "KEY"];
-    const rows = listing.tokens.map((t) => tokenRow(t));
+    const header = [
+      "ID",
+      "NAME",
+      "BALANCE",
+      "USABLE",
+      "USED",
+      "STATUS",
+      "LIMITS",
+      "EXPIRES",
+      "KEY",
+    ];
+    const rows = listing.tokens.map((t) => tokenRow(t, listing.balance));
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     const line = (cells: string[], paint?: (cell: string, i: number) => string) =>
       `  ${cells
@@ -169,18 +189,19 @@ function renderTokensTable(
         .join("  ")}`;
     const out = [head, c.dim(line(header))];
     listing.tokens.forEach((t, n) => {
-      out.push(line(rows[n]!, (cell, i) => (i === 4 ? statusColor[t.status](cell) : cell)));
+      out.push(line(rows[n]!, (cell, i) => (i === 5 ? statusColor[t.status](cell) : cell)));
     });
     blocks.push(`${out.join("\n")}\n`);
   }
   return blocks.join("\n");
 }
 
-function tokenRow(t: TokenInfo): string[] {
+function tokenRow(t: TokenInfo, balance: AccountBalance | undefined): string[] {
   return [
     String(t.id),
     t.name || "(unnamed)",
     t.unlimited ? "unlimited" : formatUsd(t.balanceUsd ?? 0),
+    balance ? formatUsd(usableUsd(t, balance)) : "?",
     formatUsd(t.usedUsd),
     t.status,
     t.modelLimits.length > 0 ? t.modelLimits.join(",") : "all models",

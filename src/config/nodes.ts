@@ -61,6 +61,9 @@ export function nodeUrlFor(
 ): string | undefined {
   const node = listNodes(config, account.provider).find((n) => n.name === nodeName);
   if (!node) return undefined;
+  // `default` is the account's own url: the provider's domain, or the account's `url:`
+  // override (a mirror or a self-hosted copy serves the API where it serves the dashboard).
+  if (node.builtin && node.name === "default") return normalizeBaseUrl(account.url);
   return normalizeBaseUrl(node.url ?? account.url);
 }
 

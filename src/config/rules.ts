@@ -8,6 +8,7 @@ import {
   normalizeBaseUrl,
   PROVIDER_DEFAULT_URLS,
 } from "./nodes.js";
+import { ProxyConfigError, parseProxyUrl } from "./proxy-url.js";
 import { didYouMean, safeName } from "./suggest.js";
 import type {
   Account,
@@ -106,6 +107,14 @@ export function checkRules(data: unknown, fromEnv: ReadonlySet<string> = new Set
     if (typeof acc.url === "string" && acc.url.trim() !== "") {
       const why = checkUrl(acc.url);
       if (why) add([...here, "url"], `accounts.${id}.url ${why}`);
+    }
+    if (typeof acc.proxy === "string" && acc.proxy.trim() !== "") {
+      try {
+        parseProxyUrl(acc.proxy);
+      } catch (err) {
+        if (!(err instanceof ProxyConfigError)) throw err;
+        add([...here, "proxy"], `accounts.${id}.proxy ${err.message}`);
+      }
     }
     const uid = acc.user_id;
     if (typeof uid === "string" && parseUserId(uid) === undefined) {
@@ -233,6 +242,13 @@ export function normalizeConfig(
       cookies,
       pos: posOf(["accounts", id], "key"),
     };
+    if (typeof acc.proxy === "string" && acc.proxy.trim() !== "") {
+      accounts[id].proxy = new Secret(acc.proxy.trim());
+    }
+    if (acc.checkin === false) accounts[id].checkin = false;
+    else if (isObj(acc.checkin) && typeof acc.checkin.path === "string") {
+      accounts[id].checkin = { path: acc.checkin.path };
+    }
   }
   const nodes = customNodesOf(root);
   const bindings: Partial<Record<ToolId, Binding>> = {};

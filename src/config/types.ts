@@ -29,6 +29,10 @@ export interface Account {
   auth: AccountAuth;
   /** Extra cookies (e.g. WAF cookies) sent with every request of this account. */
   cookies: Record<string, Secret>;
+  /** `proxy:` — overrides HTTPS_PROXY/HTTP_PROXY/NO_PROXY for this account (may carry credentials). */
+  proxy?: Secret;
+  /** `checkin:` — false opts out of `neuradock checkin`; `{ path }` names a fork's endpoint. */
+  checkin?: false | { path: string };
   pos: SourcePos;
 }
 

@@ -1,7 +1,8 @@
 import type { Account } from "../config/types.js";
 import { NeuradockError, ProviderError } from "../errors.js";
 import { isMaskedKey, toApiKey } from "./api-key.js";
-import type { NewApiClient } from "./http.js";
+import type { NewApiClient } from "./client.js";
+import { type AccountBalance, fetchBalance, fetchQuotaPerUnit } from "./money.js";
 import { type RawToken, readPage, readToken } from "./token-list.js";
 import type { ApiKey } from "./types.js";
 
@@ -20,8 +21,10 @@ export interface TokenBody {
 }
 
 /**
- * The relay's token resources, one interface for the real client (undici, src/providers/http.ts)
- * and the in-memory fake of the unit tests: the resource planner and apply never see sockets.
+ * What neuradock asks of a relay account: its token resources and its money. One interface
+ * for the real client (src/providers/client.ts: auth, WAF, proxies, retries) and the in-memory
+ * fakes of the unit tests: the planners and apply never see sockets. Every method throws a
+ * ProviderError naming the account, never with a secret in it.
  */
 export interface RelayClient {
   /** Every token of the account, each as the whole object the relay sent. */
@@ -39,6 +42,10 @@ export interface RelayClient {
   deleteToken(account: Account, id: number): Promise<void>;
   /** The full key (newer relays list keys masked). */
   revealKey(account: Account, token: Pick<RawToken, "id" | "key" | "name">): Promise<ApiKey>;
+  /** The account's balance and spending (relay.md §2), at the relay's quota unit. */
+  balance(account: Account): Promise<AccountBalance>;
+  /** The relay's quota units per USD (`/api/status`), asked once per account per command. */
+  quotaPerUnit(account: Account): Promise<number>;
 }
 
 /** The relay client over neuradock's HTTP transport (auth, retries, error mapping). */
@@ -46,8 +53,21 @@ export function createRelayClient(
   client: NewApiClient,
   listTokens: (account: Account) => Promise<RawToken[]>,
 ): RelayClient {
+  const units = new Map<string, Promise<number>>();
+  const quotaPerUnit = (account: Account) => {
+    // Once per account (its WAF cookies and proxy are its own), only when money is shown.
+    const key = `${account.id}\u0000${account.url}`;
+    let unit = units.get(key);
+    if (!unit) {
+      unit = fetchQuotaPerUnit(client, account);
+      units.set(key, unit);
+    }
+    return unit;
+  };
   return {
     listTokens,
+    balance: (account) => fetchBalance(client, account, quotaPerUnit(account)),
+    quotaPerUnit,
     async getToken(account, id) {
       return readToken(account, await client.call(account, "GET", `/api/token/${id}`));
     },
@@ -62,13 +82,19 @@ export function createRelayClient(
         .filter((t) => t.name === name);
     },
     async createToken(account, body) {
-      await client.call(account, "POST", "/api/token/", body);
+      await client.call(account, "POST", "/api/token/", {
+        body,
+        label: `create token '${body.name}'`,
+      });
     },
     async updateToken(account, token) {
-      await client.call(account, "PUT", "/api/token/", token);
+      await client.call(account, "PUT", "/api/token/", {
+        body: token,
+        label: `update token ${token.id}`,
+      });
     },
     async setTokenStatus(account, id, status) {
-      await client.call(account, "PUT", "/api/token/?status_only=1", { id, status });
+      await client.call(account, "PUT", "/api/token/?status_only=1", { body: { id, status } });
     },
     async deleteToken(account, id) {
       await client.call(account, "DELETE", `/api/token/${id}`);
@@ -76,7 +102,9 @@ export function createRelayClient(
     async revealKey(account, token) {
       let raw = token.key;
       if (raw === "" || isMaskedKey(raw)) {
-        const data = await client.call(account, "POST", `/api/token/${token.id}/key`);
+        const data = await client.call(account, "POST", `/api/token/${token.id}/key`, {
+          label: `reveal the key of token ${token.id}`,
+        });
         const key = (data as { key?: unknown } | null)?.key;
         if (typeof key !== "string" || key === "") {
           throw new ProviderError(

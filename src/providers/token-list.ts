@@ -1,7 +1,8 @@
 import type { Account } from "../config/types.js";
 import { ProviderError } from "../errors.js";
 import { keyHintOf } from "./api-key.js";
-import type { NewApiClient } from "./http.js";
+import type { NewApiClient } from "./client.js";
+import { QUOTA_PER_USD, quotaToUsd } from "./money.js";
 import type { TokenInfo, TokenStatus } from "./types.js";
 
 /** A token as the relay lists it; only the fields neuradock reads (others are ignored). */
@@ -19,7 +20,6 @@ export interface RawToken {
   group?: unknown;
 }
 
-export const QUOTA_PER_USD = 500_000;
 const PAGE_SIZE = 100;
 /** 100 pages of 100 tokens is far beyond any real account; past it the server is looping. */
 const MAX_PAGES = 100;
@@ -106,17 +106,16 @@ export function mapTokenStatus(status: unknown): TokenStatus {
 }
 
 /** The relay's token, as metadata safe to print and cache (only a key hint). */
-export function toTokenInfo(raw: RawToken): TokenInfo {
+export function toTokenInfo(raw: RawToken, quotaPerUnit: number = QUOTA_PER_USD): TokenInfo {
   const unlimited = raw.unlimited_quota === true;
-  const remain = toNumber(raw.remain_quota);
   const limitsOn = raw.model_limits_enabled === true;
   return {
     id: raw.id,
     name: raw.name,
     status: mapTokenStatus(raw.status),
-    balanceUsd: unlimited ? null : roundUsd(remain / QUOTA_PER_USD),
+    balanceUsd: unlimited ? null : quotaToUsd(raw.remain_quota, quotaPerUnit),
     unlimited,
-    usedUsd: roundUsd(toNumber(raw.used_quota) / QUOTA_PER_USD),
+    usedUsd: quotaToUsd(raw.used_quota, quotaPerUnit),
     expires: toExpiry(raw.expired_time),
     modelLimits:
       limitsOn && typeof raw.model_limits === "string"
@@ -128,15 +127,6 @@ export function toTokenInfo(raw: RawToken): TokenInfo {
     group: typeof raw.group === "string" ? raw.group : "",
     keyHint: raw.key ? keyHintOf(raw.key) : "sk-…",
   };
-}
-
-function toNumber(v: unknown): number {
-  return typeof v === "number" && Number.isFinite(v) ? v : 0;
-}
-
-/** Six decimals: a quota unit is 2e-6 USD, so this is exact without float noise. */
-function roundUsd(usd: number): number {
-  return Math.round(usd * 1e6) / 1e6;
 }
 
 function toExpiry(v: unknown): string | null {

@@ -1,17 +1,14 @@
 import { didYouMean } from "../config/suggest.js";
 import type { Account, TokenSelector } from "../config/types.js";
 import { NeuradockError, ProviderError } from "../errors.js";
-import { createDispatcher, type HttpOptions, NewApiClient } from "./http.js";
+import { type ClientOptions, NewApiClient } from "./client.js";
+import { QUOTA_PER_USD } from "./money.js";
 import { createRelayClient, type RelayClient } from "./relay-client.js";
 import { fetchRawTokens, type RawToken, toIsoSeconds, toTokenInfo } from "./token-list.js";
-import type { AccountTokens, ResolvedToken, TokenSource } from "./types.js";
+import type { AccountTokens, ListOptions, ResolvedToken, TokenSource } from "./types.js";
 
-export interface TokenSourceOptions {
-  timeoutMs?: number;
-  /** At most 2; only idempotent GETs are retried. */
-  retries?: number;
-  backoffMs?: number;
-}
+/** Timeouts, retries, proxies (`env`) and progress (`onEvent`): see ClientOptions. */
+export type TokenSourceOptions = ClientOptions;
 
 export type ClosableTokenSource = TokenSource & {
   /** The same accounts' token resources, over the same connections. */
@@ -19,14 +16,12 @@ export type ClosableTokenSource = TokenSource & {
   close(): Promise<void>;
 };
 
-/** The live token source: one keep-alive dispatcher shared by every account it is asked about. */
+/**
+ * The live token source: one client (connections, proxies, WAF cookie jar) shared by every
+ * account it is asked about.
+ */
 export function createTokenSource(opts: TokenSourceOptions = {}): ClosableTokenSource {
-  const dispatcher = createDispatcher();
-  const httpOptions: Partial<HttpOptions> = {};
-  if (opts.timeoutMs !== undefined) httpOptions.timeoutMs = opts.timeoutMs;
-  if (opts.retries !== undefined) httpOptions.retries = opts.retries;
-  if (opts.backoffMs !== undefined) httpOptions.backoffMs = opts.backoffMs;
-  const client = new NewApiClient(dispatcher, httpOptions);
+  const client = new NewApiClient(opts);
   // Concurrent asks for one account share one listing: two bindings on one account cost
   // one round of requests (and fail once). Later asks fetch afresh.
   const inFlight = new Map<string, Promise<RawToken[]>>();
@@ -42,14 +37,21 @@ export function createTokenSource(opts: TokenSourceOptions = {}): ClosableTokenS
   const relay = createRelayClient(client, listRaw);
 
   return {
-    async listTokens(account: Account): Promise<AccountTokens> {
-      const raw = await listRaw(account);
-      return {
+    async listTokens(account: Account, options: ListOptions = {}): Promise<AccountTokens> {
+      // With money: the balance, and the relay's own quota unit for every amount.
+      const [raw, unit, balance] = await Promise.all([
+        listRaw(account),
+        options.balance ? relay.quotaPerUnit(account) : QUOTA_PER_USD,
+        options.balance ? relay.balance(account) : undefined,
+      ]);
+      const listing: AccountTokens = {
         account: account.id,
         provider: account.provider,
         fetchedAt: toIsoSeconds(new Date()),
-        tokens: raw.map(toTokenInfo),
+        tokens: raw.map((t) => toTokenInfo(t, unit)),
       };
+      if (balance) listing.balance = balance;
+      return listing;
     },
 
     async resolveToken(account: Account, selector: TokenSelector): Promise<ResolvedToken> {
@@ -69,7 +71,7 @@ export function createTokenSource(opts: TokenSourceOptions = {}): ClosableTokenS
     relay,
 
     async close(): Promise<void> {
-      await dispatcher.close();
+      await client.close();
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { Account, TokenSelector } from "../config/types.js";
 import type { Secret } from "../secret.js";
+import type { AccountBalance } from "./money.js";
 
 export type TokenStatus = "enabled" | "disabled" | "expired" | "exhausted" | "unknown";
 
@@ -40,10 +41,17 @@ export interface AccountTokens {
   provider: Account["provider"];
   fetchedAt: string;
   tokens: TokenInfo[];
+  /** With `listTokens(…, { balance: true })`: the account's balance and spending. */
+  balance?: AccountBalance;
+}
+
+export interface ListOptions {
+  /** Also fetch the account's balance (and the relay's quota unit for every amount). */
+  balance?: boolean;
 }
 
 /** What the planner needs from the relays; passed in so tests can use the fake gateway. */
 export interface TokenSource {
-  listTokens(account: Account): Promise<AccountTokens>;
+  listTokens(account: Account, options?: ListOptions): Promise<AccountTokens>;
   resolveToken(account: Account, selector: TokenSelector): Promise<ResolvedToken>;
 }

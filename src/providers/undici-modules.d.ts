@@ -1,7 +1,11 @@
-// The three undici modules neuradock loads instead of its index (see loadUndici in http.ts).
+// The undici modules neuradock loads instead of its index (see src/providers/undici.ts).
 declare module "undici/lib/dispatcher/agent.js" {
   const Agent: typeof import("undici").Agent;
   export default Agent;
+}
+declare module "undici/lib/dispatcher/proxy-agent.js" {
+  const ProxyAgent: typeof import("undici").ProxyAgent;
+  export default ProxyAgent;
 }
 declare module "undici/lib/dispatcher/dispatcher.js" {
   const Dispatcher: typeof import("undici").Dispatcher;

@@ -65,12 +65,16 @@ describe("neuradock tokens", () => {
     const personal = out.accounts[0];
     expect(personal.provider).toBe("newapi");
     expect(personal.fetched_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    // relay.md §2: quota 25,000,000 at 500,000 per USD; used = the tokens' used quota.
+    expect(personal.balance_usd).toBe(50);
+    expect(personal.used_usd).toBe(2.25);
     const claude = personal.tokens.find((t: { id: number }) => t.id === 11);
     expect(claude).toEqual({
       id: 11,
       name: "claude",
       status: "enabled",
       balance_usd: 5,
+      usable_usd: 5,
       unlimited: false,
       used_usd: 0.25,
       expires: null,
@@ -80,6 +84,7 @@ describe("neuradock tokens", () => {
     });
     const codex = personal.tokens.find((t: { id: number }) => t.id === 12);
     expect(codex.balance_usd).toBeNull();
+    expect(codex.usable_usd).toBe(50);
     expect(codex.unlimited).toBe(true);
     expect(codex.model_limits).toEqual(["gpt-5", "gpt-5-codex"]);
     const old = personal.tokens.find((t: { id: number }) => t.id === 13);
@@ -103,12 +108,19 @@ describe("neuradock tokens", () => {
     const file = await startWith();
     const r = await runCli(["tokens", "-c", file]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/personal .*fetched just now/);
     expect(r.stdout).toMatch(
-      /11\s+claude\s+\$5\.00\s+\$0\.25\s+enabled\s+all models\s+never\s+sk-AbCd…1111/,
+      /personal .*fetched just now\n {2}account balance \$50\.00, used \$2\.25\n/,
     );
-    expect(r.stdout).toMatch(/12\s+codex\s+unlimited\s+\$2\.00\s+enabled\s+gpt-5,gpt-5-codex/);
-    expect(r.stdout).toMatch(/13\s+old\s+\$0\.00\s+\$0\.00\s+disabled\s+all models\s+2025-01-01/);
+    expect(r.stdout).toMatch(/ID\s+NAME\s+BALANCE\s+USABLE\s+USED\s+STATUS/);
+    expect(r.stdout).toMatch(
+      /11\s+claude\s+\$5\.00\s+\$5\.00\s+\$0\.25\s+enabled\s+all models\s+never\s+sk-AbCd…1111/,
+    );
+    expect(r.stdout).toMatch(
+      /12\s+codex\s+unlimited\s+\$50\.00\s+\$2\.00\s+enabled\s+gpt-5,gpt-5-codex/,
+    );
+    expect(r.stdout).toMatch(
+      /13\s+old\s+\$0\.00\s+\$0\.00\s+\$0\.00\s+disabled\s+all models\s+2025-01-01/,
+    );
     expect(r.stdout).not.toContain("\x1b[");
     expect(r.stderr).toBe("");
   });
@@ -199,7 +211,7 @@ describe("neuradock tokens", () => {
   });
 
   it("times out a hanging relay per NEURADOCK_HTTP_TIMEOUT_MS", async () => {
-    const file = await startWith({ faults: [{ kind: "hang", times: 3 }] });
+    const file = await startWith({ faults: [{ kind: "hang", times: 3, path: "/api/token/" }] });
     const started = Date.now();
     const r = await runCli(["tokens", "personal", "-c", file], {
       NEURADOCK_HTTP_TIMEOUT_MS: "300",

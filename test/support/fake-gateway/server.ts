@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { handleTokenCrud } from "./token-crud.js";
+import { cookiesOf, issueChallenge, passes, type WafChallengeState } from "./waf.js";
 
 /** A token as new-api stores it (`key` without `sk-`). Omitted fields get sensible defaults. */
 export interface FakeToken {
@@ -68,6 +69,14 @@ export interface FakeGatewayOptions {
   maskKeys?: boolean;
   /** Answer with an Aliyun WAF challenge page unless these cookies come with the request. */
   waf?: Record<string, string> | null;
+  /**
+   * A real Aliyun WAF in front (new-api.md "WAF challenge"): fresh challenges, passed only by
+   * the `acw_tc` it set with the correctly solved `acw_sc__v2`. `"always"`: never passed;
+   * `{ arg1 }`: every challenge carries that arg1 (e.g. a malformed one).
+   */
+  wafChallenge?: boolean | "always" | { arg1: string };
+  /** `quota_per_unit` of /api/status (default 500000). */
+  quotaPerUnit?: number;
   /** Added before every answer. */
   latencyMs?: number;
   faults?: Fault[];
@@ -87,6 +96,8 @@ export interface RequestLogEntry {
   remotePort: number | undefined;
   /** The request body as sent (token resources carry JSON). */
   body: string;
+  /** In WAF challenge mode: whether this request was challenged or let through. */
+  waf?: "challenged" | "passed";
 }
 
 export interface FakeGatewayState {
@@ -96,6 +107,8 @@ export interface FakeGatewayState {
   maxPageSize: number;
   maskKeys: boolean;
   waf: Record<string, string> | null;
+  wafChallenge: WafChallengeState | null;
+  quotaPerUnit: number;
   latencyMs: number;
   faults: (Fault & { seen: number; used: number })[];
   log: RequestLogEntry[];
@@ -132,6 +145,14 @@ export async function startFakeGateway(opts: FakeGatewayOptions): Promise<FakeGa
     maxPageSize: opts.maxPageSize ?? 100,
     maskKeys: opts.maskKeys ?? false,
     waf: opts.waf ?? null,
+    wafChallenge: opts.wafChallenge
+      ? {
+          issued: new Map(),
+          always: opts.wafChallenge === "always",
+          ...(typeof opts.wafChallenge === "object" ? { arg1: opts.wafChallenge.arg1 } : {}),
+        }
+      : null,
+    quotaPerUnit: opts.quotaPerUnit ?? 500_000,
     latencyMs: opts.latencyMs ?? 0,
     faults: [],
     log: [],
@@ -214,6 +235,24 @@ async function handle(state: FakeGatewayState, req: IncomingMessage, res: Server
 
   if (state.waf && !hasWafCookies(req, state.waf)) {
     return sendHtml(res, 200, WAF_CHALLENGE);
+  }
+  if (state.wafChallenge) {
+    if (!passes(state.wafChallenge, cookiesOf(req))) {
+      entry.waf = "challenged";
+      const { html, setCookie } = issueChallenge(state.wafChallenge);
+      res.setHeader("set-cookie", setCookie);
+      return sendHtml(res, 200, html);
+    }
+    entry.waf = "passed";
+  }
+
+  if (req.method === "GET" && url.pathname === "/api/status") {
+    // Public: no login needed.
+    return sendJson(res, 200, {
+      success: true,
+      message: "",
+      data: { quota_per_unit: state.quotaPerUnit, system_name: "fake new-api" },
+    });
   }
 
   const auth = authenticate(state, req);
