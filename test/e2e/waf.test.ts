@@ -113,3 +113,36 @@ describe("behind the Aliyun WAF, with no cookies: in the config", () => {
     expect(waf.state.log.length).toBeLessThanOrEqual(2);
   });
 });
+
+describe("the WAF's cost", () => {
+  it("adds at most one request per account per command (counted, tokens and plan)", async () => {
+    const plain = await gateway();
+    const waf = await gateway({ wafChallenge: true });
+    const counts = async (gw: FakeGateway) => {
+      const dir = await mkdtemp(join(home, "c-"));
+      const file = join(dir, "neuradock.yaml");
+      await writeFile(
+        file,
+        (await readFile(await config(gw.url, gw.url), "utf8")).replace(
+          "bindings:",
+          "  relay:\n    provider: newapi\n    url: " +
+            gw.url +
+            "\n    user_id: 3\n    access_token: ${DEMO_RELAY_ACCESS_TOKEN}\nbindings:",
+        ),
+      );
+      const out: number[] = [];
+      for (const args of [["tokens", "--refresh"], ["plan"]]) {
+        gw.resetLog();
+        const r = await runCli([...args, "-c", file], { home: dir, env: demoEnv() });
+        expect(r.code).toBe(0);
+        out.push(gw.state.log.length);
+      }
+      return out;
+    };
+    const [tokensPlain, planPlain] = await counts(plain);
+    const [tokensWaf, planWaf] = await counts(waf);
+    // tokens reads three accounts, plan two (the bound ones).
+    expect(tokensWaf! - tokensPlain!).toBe(3);
+    expect(planWaf! - planPlain!).toBe(2);
+  });
+});

@@ -73,3 +73,69 @@ describe("loadConfig limits", () => {
     expect(err.message).toBe(".:1:1: is a directory, not a config file");
   });
 });
+
+describe("accounts.<id>.proxy and checkin", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "neuradock-proxy-"));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  const load = async (extra: string, env: Record<string, string> = {}) => {
+    const file = join(dir, "neuradock.yaml");
+    await writeFile(
+      file,
+      `version: 1\naccounts:\n  a:\n    provider: anyrouter\n    user_id: 1\n    session: s\n${extra}`,
+    );
+    return loadConfig({ configPath: file, cwd: dir, env });
+  };
+
+  it("keeps a proxy (credentials included) as a secret, and checkin settings", async () => {
+    const config = await load("    proxy: ${PROXY}\n    checkin: { path: /api/user/check_in }\n", {
+      PROXY: "http://me:pa55word@127.0.0.1:3128",
+    });
+    const a = config.accounts.a!;
+    expect(a.proxy?.reveal()).toBe("http://me:pa55word@127.0.0.1:3128");
+    expect(JSON.stringify(a)).not.toContain("pa55word");
+    expect(a.checkin).toEqual({ path: "/api/user/check_in" });
+    expect((await load("    checkin: false\n")).accounts.a!.checkin).toBe(false);
+    expect((await load("    checkin: true\n")).accounts.a!.checkin).toBeUndefined();
+  });
+
+  it("refuses an unsupported proxy scheme, naming the field and never the value", async () => {
+    const err = await loadError({
+      configPath: await (async () => {
+        const file = join(dir, "socks.yaml");
+        await writeFile(
+          file,
+          "version: 1\naccounts:\n  a:\n    provider: anyrouter\n    user_id: 1\n    session: s\n    proxy: ${P}\n",
+        );
+        return file;
+      })(),
+      cwd: dir,
+      env: { P: "socks5://me:pa55word@127.0.0.1:1080" },
+    });
+    const text = [err.message, ...err.details].join("\n");
+    expect(text).toMatch(
+      /socks\.yaml:7:\d+: accounts\.a\.proxy uses the unsupported proxy scheme socks5:\/\//,
+    );
+    expect(text).not.toContain("pa55word");
+  });
+
+  it("refuses a check-in path that is not an absolute path", async () => {
+    const err = await loadError({
+      configPath: await (async () => {
+        const file = join(dir, "checkin.yaml");
+        await writeFile(
+          file,
+          "version: 1\naccounts:\n  a:\n    provider: newapi\n    url: https://r.example.com\n    user_id: 1\n    session: s\n    checkin: { path: 'https://evil.example.com/x' }\n",
+        );
+        return file;
+      })(),
+      cwd: dir,
+      env: {},
+    });
+    expect(err.diagnostics.map((d) => d.line)).toContain(8);
+  });
+});

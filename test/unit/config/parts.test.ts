@@ -114,6 +114,11 @@ describe("nodes", () => {
       "https://a-ocnfniawgw.cn-shanghai.fcapp.run",
     );
     expect(nodeUrlFor(relay, "default", { nodes: [] })).toBe("https://relay.example.com");
+    // A `url:` override on anyrouter/agentrouter moves its `default` node too (README).
+    const mirror = { provider: "anyrouter" as const, url: "https://mirror.example.com/" };
+    expect(nodeUrlFor(mirror, "default", { nodes: [] })).toBe("https://mirror.example.com");
+    expect(nodeUrlFor(mirror, "cn-nb1", { nodes: [] })).toBe("https://pmpjfbhq.cn-nb1.rainapp.top");
+    expect(nodeUrlFor(any, "default", { nodes: [] })).toBe("https://anyrouter.top");
     expect(nodeUrlFor(any, "eu", { nodes: custom })).toBeUndefined();
     expect(nodeUrlFor({ provider: "agentrouter", url: "" }, "eu", { nodes: custom })).toBe(
       "https://eu.example.com",
