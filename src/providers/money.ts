@@ -1,18 +1,12 @@
 import type { Account } from "../config/types.js";
 import { ProviderError } from "../errors.js";
 import type { NewApiClient } from "./client.js";
-import type { TokenInfo } from "./types.js";
+import type { AccountBalance, TokenInfo } from "./types.js";
+
+export type { AccountBalance };
 
 /** new-api's default: 500000 quota = 1 USD (AnyRouter and AgentRouter use it). */
 export const QUOTA_PER_USD = 500_000;
-
-/** An account's money (relay.md §2), in USD. */
-export interface AccountBalance {
-  /** What the account has left: `quota` of /api/user/self. */
-  balanceUsd: number;
-  /** What it has spent: `used_quota`. */
-  usedUsd: number;
-}
 
 /** Six decimals: a quota unit is 2e-6 USD at the default rate, so this is exact without float noise. */
 export function roundUsd(usd: number): number {

@@ -1,6 +1,5 @@
 import type { Account, TokenSelector } from "../config/types.js";
 import type { Secret } from "../secret.js";
-import type { AccountBalance } from "./money.js";
 
 export type TokenStatus = "enabled" | "disabled" | "expired" | "exhausted" | "unknown";
 
@@ -34,6 +33,14 @@ export interface ResolvedToken {
   account: string;
   info: TokenInfo;
   key: ApiKey;
+}
+
+/** An account's money (relay.md §2), in USD. */
+export interface AccountBalance {
+  /** What the account has left: `quota` of /api/user/self. */
+  balanceUsd: number;
+  /** What it has spent: `used_quota`. */
+  usedUsd: number;
 }
 
 export interface AccountTokens {
