@@ -25,9 +25,12 @@ export function loadConfigForBindings(
   io: Io,
 ): Promise<Config> {
   return loadCommandConfig(opts, io, {
-    usedAccounts: (bindings) =>
-      Object.entries(bindings)
+    usedAccounts: (bindings, withTokens) => [
+      ...Object.entries(bindings)
         .filter(([tool]) => !opts.target || opts.target.includes(tool))
         .map(([, b]) => String(b.account)),
+      // Declared relay tokens are planned (created, updated, deleted) with their account.
+      ...(opts.target ? [] : withTokens),
+    ],
   });
 }

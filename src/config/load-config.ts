@@ -20,6 +20,15 @@ function rawBindingsOf(data: unknown): RawBindings {
   ) as RawBindings;
 }
 
+/** Accounts that declare `tokens:` (relay resources need their credentials). */
+function accountsWithTokens(data: unknown): string[] {
+  const accounts = (data as { accounts?: unknown } | null)?.accounts;
+  if (!accounts || typeof accounts !== "object" || Array.isArray(accounts)) return [];
+  return Object.entries(accounts)
+    .filter(([, a]) => a && typeof a === "object" && (a as { tokens?: unknown }).tokens)
+    .map(([id]) => id);
+}
+
 export interface LoadConfigOptions {
   /** -c/--config: this file, no search. */
   configPath?: string;
@@ -31,7 +40,9 @@ export interface LoadConfigOptions {
    * `accounts.<id>` (credentials, user_id, url) is then not an error. `[]` for none (nodes),
    * `["work"]` for `tokens work`; unset: every account counts.
    */
-  usedAccounts?: readonly string[] | ((bindings: RawBindings) => readonly string[]);
+  usedAccounts?:
+    | readonly string[]
+    | ((bindings: RawBindings, withTokens: readonly string[]) => readonly string[]);
 }
 
 /**
@@ -101,7 +112,7 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<Config> {
   );
   const used =
     typeof opts.usedAccounts === "function"
-      ? opts.usedAccounts(rawBindingsOf(interpolated.value))
+      ? opts.usedAccounts(rawBindingsOf(interpolated.value), accountsWithTokens(interpolated.value))
       : opts.usedAccounts;
   const interpolationProblems = used
     ? interpolated.problems.filter(

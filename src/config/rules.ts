@@ -10,10 +10,12 @@ import {
 } from "./nodes.js";
 import { ProxyConfigError, parseProxyUrl } from "./proxy-url.js";
 import { didYouMean, safeName } from "./suggest.js";
+import { parseExpiry, tokenNameProblem, usdToQuota } from "./token-fields.js";
 import type {
   Account,
   Binding,
   Config,
+  DeclaredToken,
   NodeDef,
   ProviderId,
   SourcePos,
@@ -53,7 +55,11 @@ function headerValueProblem(value: string): string | undefined {
   return undefined;
 }
 
-export function checkRules(data: unknown, fromEnv: ReadonlySet<string> = new Set()): PathProblem[] {
+export function checkRules(
+  data: unknown,
+  fromEnv: ReadonlySet<string> = new Set(),
+  now: number = Date.now(),
+): PathProblem[] {
   const problems: PathProblem[] = [];
   // A reference read from the environment may be anything, a secret included: not quoted.
   const hidden = (path: DocPath) => fromEnv.has(path.join("\u0000"));
@@ -119,6 +125,16 @@ export function checkRules(data: unknown, fromEnv: ReadonlySet<string> = new Set
     const uid = acc.user_id;
     if (typeof uid === "string" && parseUserId(uid) === undefined) {
       add([...here, "user_id"], `accounts.${id}.user_id must be a positive integer`);
+    }
+    for (const [name, fields] of entriesOf(acc.tokens)) {
+      checkTokenResource(
+        [...here, "tokens", name],
+        `accounts.${id}.tokens`,
+        name,
+        fields,
+        add,
+        now,
+      );
     }
     if (hasSession && isObj(acc.cookies) && "session" in acc.cookies) {
       add(
@@ -193,6 +209,58 @@ export function checkRules(data: unknown, fromEnv: ReadonlySet<string> = new Set
   return problems;
 }
 
+/** A declared relay token: what the schema cannot say (bytes, dates, the past). */
+function checkTokenResource(
+  here: DocPath,
+  label: string,
+  name: string,
+  fields: unknown,
+  add: (path: DocPath, message: string, at?: "key" | "value") => void,
+  now: number,
+): void {
+  const shownName = safeName(name);
+  const why = tokenNameProblem(name);
+  if (why) add(here, `${label}: token name '${shownName}' ${why}`, "key");
+  if (!isObj(fields)) return;
+  const what = `${label}.${shownName}`;
+  const quota = fields.quota_usd;
+  if (typeof quota === "number") {
+    if (quota < 0) add([...here, "quota_usd"], `${what}.quota_usd is negative`);
+    else if (!Number.isSafeInteger(usdToQuota(quota))) {
+      add([...here, "quota_usd"], `${what}.quota_usd is too large`);
+    }
+  }
+  if (typeof fields.expires === "string" && fields.expires.trim() !== "") {
+    const at = parseExpiry(fields.expires);
+    if (at === undefined) {
+      add(
+        [...here, "expires"],
+        `${what}.expires must be a date (YYYY-MM-DD), an RFC 3339 time (2027-06-30T12:00:00Z) or "never"`,
+      );
+    } else if (at !== -1 && at * 1000 <= now) {
+      add(
+        [...here, "expires"],
+        `${what}.expires is in the past (${new Date(at * 1000).toISOString()}): the relay would make an expired token`,
+      );
+    }
+  }
+  if (Array.isArray(fields.models)) {
+    const seen = new Set<string>();
+    for (const [i, m] of fields.models.entries()) {
+      if (typeof m !== "string") continue;
+      if (m.includes(",") || m !== m.trim()) {
+        add(
+          [...here, "models", i],
+          `${what}.models: '${safeName(m)}' is not a model name (no commas or surrounding spaces)`,
+        );
+      } else if (seen.has(m)) {
+        add([...here, "models", i], `${what}.models lists '${safeName(m)}' twice`);
+      }
+      seen.add(m);
+    }
+  }
+}
+
 /** A positive integer from a number or a numeric string, else undefined. */
 export function parseUserId(v: unknown): number | undefined {
   const n =
@@ -202,6 +270,17 @@ export function parseUserId(v: unknown): number | undefined {
         ? Number(v)
         : Number.NaN;
   return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+}
+
+function declaredToken(account: string, name: string, raw: unknown, pos: SourcePos): DeclaredToken {
+  const f = isObj(raw) ? raw : {};
+  const token: DeclaredToken = { account, name, pos };
+  if (f.quota_usd === "unlimited" || typeof f.quota_usd === "number") token.quotaUsd = f.quota_usd;
+  if (typeof f.expires === "string") token.expiresAt = parseExpiry(f.expires) as number;
+  if (Array.isArray(f.models)) token.models = f.models.map(String);
+  if (f.models === null) token.models = [];
+  if (typeof f.group === "string") token.group = f.group;
+  return token;
 }
 
 function customNodesOf(root: Obj): NodeDef[] {
@@ -248,6 +327,13 @@ export function normalizeConfig(
     if (acc.checkin === false) accounts[id].checkin = false;
     else if (isObj(acc.checkin) && typeof acc.checkin.path === "string") {
       accounts[id].checkin = { path: acc.checkin.path };
+    }
+    if (isObj(acc.tokens)) {
+      const tokens: Record<string, DeclaredToken> = {};
+      for (const [name, raw] of Object.entries(acc.tokens)) {
+        tokens[name] = declaredToken(id, name, raw, posOf(["accounts", id, "tokens", name], "key"));
+      }
+      (accounts[id] as Account).tokens = tokens;
     }
   }
   const nodes = customNodesOf(root);

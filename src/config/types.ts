@@ -33,6 +33,22 @@ export interface Account {
   proxy?: Secret;
   /** `checkin:` — false opts out of `neuradock checkin`; `{ path }` names a fork's endpoint. */
   checkin?: false | { path: string };
+  /** `tokens:` — relay tokens neuradock keeps on this account, by name (relay.md §4). */
+  tokens?: Record<string, DeclaredToken>;
+  pos: SourcePos;
+}
+
+/** One declared relay token. A field left undefined is not managed. */
+export interface DeclaredToken {
+  account: string;
+  name: string;
+  /** Remaining quota in USD, or unlimited. */
+  quotaUsd?: number | "unlimited";
+  /** Unix seconds; -1 = never. */
+  expiresAt?: number;
+  /** Model limits; [] = no limits. */
+  models?: string[];
+  group?: string;
   pos: SourcePos;
 }
 

@@ -77,6 +77,7 @@ export interface PlanWarning {
     | "released-value-edited"
     | "token-status"
     | "moved-config"
+    | "relay-token"
     | "provider-auth-override";
   tool?: ToolId;
   file?: string;

@@ -1,6 +1,15 @@
 import { basename } from "node:path";
-import { type Config, TOOLS, type ToolId } from "../config/types.js";
-import { resolveAllTokens } from "../providers/token-source.js";
+import {
+  type Account,
+  type Config,
+  type SourcePos,
+  TOOLS,
+  type TokenSelector,
+  type ToolId,
+} from "../config/types.js";
+import type { RelayClient } from "../providers/relay-client.js";
+import { type RawToken, toTokenInfo } from "../providers/token-list.js";
+import { resolveAllTokens, unwrapAll } from "../providers/token-source.js";
 import type { ResolvedToken, TokenSource } from "../providers/types.js";
 import type { System } from "../system/types.js";
 import { TOOL_ADAPTERS } from "../targets/adapters.js";
@@ -8,8 +17,10 @@ import { locateTargets } from "../targets/locate.js";
 import { readActualState } from "./actual.js";
 import { computePlan } from "./compute-plan.js";
 import { buildDesiredState } from "./desired.js";
+import { pendingApiKey } from "./known-after-apply.js";
 import { readLedger } from "./ledger.js";
-import type { Plan } from "./types.js";
+import { planRelay, type RelayPlanResult, relayAccounts, tokenKey } from "./relay-plan.js";
+import type { Ledger, Plan } from "./types.js";
 
 export interface CreatePlanOptions {
   config: Config;
@@ -20,6 +31,10 @@ export interface CreatePlanOptions {
   /** --target; default: every bound tool and every tool the ledger knows. */
   tools?: readonly ToolId[];
   platform?: NodeJS.Platform;
+  /** The relay's token resources; needed when the config declares tokens (or the ledger has some). */
+  relay?: RelayClient;
+  /** `apply --replace ACCOUNT/NAME`. */
+  replace?: readonly { account: string; token: string }[];
 }
 
 /** Fetch the bound tokens (concurrently), read files and ledger, and compute the plan. */
@@ -44,15 +59,31 @@ export async function createPlan(opts: CreatePlanOptions): Promise<Plan> {
   const bound = tools.flatMap((tool) => {
     const binding = config.bindings[tool];
     const account = binding ? config.accounts[binding.account] : undefined;
-    return binding && account ? [{ tool, account, selector: binding.token }] : [];
+    return binding && account ? [{ tool, account, selector: binding.token, pos: binding.pos }] : [];
   });
-  const [resolved, actual] = await Promise.all([
-    resolveAllTokens(opts.tokenSource, bound),
-    readActualState(system, [
-      ...Object.values(targets).filter((t) => tools.includes(t.tool)),
-      ...strays,
-    ]),
+  // A binding by name to a declared token gets it from the relay step (maybe a create).
+  const declares = (b: (typeof bound)[number]) =>
+    "name" in b.selector && b.account.tokens?.[b.selector.name] !== undefined;
+  // The relay listing and the other bindings' listings run together (one listing per account).
+  const others = resolveAllTokens(
+    opts.tokenSource,
+    bound.filter((b) => !declares(b)),
+  );
+  const reading = readActualState(system, [
+    ...Object.values(targets).filter((t) => tools.includes(t.tool)),
+    ...strays,
   ]);
+  others.catch(() => {});
+  reading.catch(() => {});
+  const relay = await planRelayStep(opts, ledger.tokens ?? {}, bound, tools);
+  const [resolvedOthers, resolvedDeclared, actual] = await Promise.all([
+    others,
+    resolveDeclared(opts.relay, relay, bound.filter(declares)),
+    reading,
+  ]);
+  const resolved = bound.map((b) =>
+    declares(b) ? resolvedDeclared.shift() : resolvedOthers.shift(),
+  );
   const tokens = new Map<ToolId, ResolvedToken>();
   for (const [i, b] of bound.entries()) tokens.set(b.tool, resolved[i] as ResolvedToken);
   const desired = buildDesiredState(config, tokens, targets);
@@ -65,5 +96,89 @@ export async function createPlan(opts: CreatePlanOptions): Promise<Plan> {
       message: `neuradock wrote ${target.path}, which ${target.tool} no longer reads (${TOOL_ADAPTERS[target.tool].locationVars.map((v) => `$${v}`).join(" or ")} points elsewhere now): what neuradock wrote there is given back`,
     });
   }
-  return computePlan(desired, actual, ledger, tools);
+  desired.warnings.push(...(relay?.warnings ?? []));
+  const plan = computePlan(desired, actual, ledger, tools);
+  return { ...plan, ...(relay ? { relay: relay.plan } : {}), config: config.file };
+}
+
+async function planRelayStep(
+  opts: CreatePlanOptions,
+  ledgerTokens: NonNullable<Ledger["tokens"]>,
+  bound: {
+    tool: ToolId;
+    account: Account;
+    selector: TokenSelector;
+    pos: SourcePos;
+  }[],
+  tools: readonly ToolId[],
+): Promise<RelayPlanResult | undefined> {
+  const { config } = opts;
+  const ids = relayAccounts({ accounts: config.accounts, ledger: ledgerTokens });
+  if (ids.length === 0 && (opts.replace ?? []).length === 0) return undefined;
+  if (!opts.relay) throw new Error("internal error: relay tokens declared but no relay client");
+  const relay = opts.relay;
+  const lists = unwrapAll(
+    await Promise.allSettled(ids.map((id) => relay.listTokens(config.accounts[id] as Account))),
+  );
+  const listed: Record<string, RawToken[]> = {};
+  for (const [i, id] of ids.entries()) listed[id] = lists[i] as RawToken[];
+  const only = opts.tools
+    ? new Set(
+        bound
+          .filter((b) => tools.includes(b.tool) && "name" in b.selector)
+          .map((b) => tokenKey(b.account.id, (b.selector as { name: string }).name)),
+      )
+    : undefined;
+  return planRelay({
+    accounts: config.accounts,
+    listed,
+    ledger: ledgerTokens,
+    replace: opts.replace ?? [],
+    bindings: bound.map((b) => ({
+      tool: b.tool,
+      account: b.account.id,
+      selector: b.selector,
+      pos: b.pos,
+    })),
+    ...(only ? { only } : {}),
+  });
+}
+
+/** Keys of bindings to declared tokens: revealed now, or known after apply. */
+async function resolveDeclared(
+  relay: RelayClient | undefined,
+  step: RelayPlanResult | undefined,
+  bound: {
+    account: Account;
+    selector: TokenSelector;
+  }[],
+): Promise<ResolvedToken[]> {
+  const settled = await Promise.allSettled(
+    bound.map(async (b): Promise<ResolvedToken> => {
+      const name = (b.selector as { name: string }).name;
+      const r = step?.resolved.get(tokenKey(b.account.id, name));
+      if (!r || !relay) throw new Error(`internal error: ${b.account.id}/${name} was not planned`);
+      if (r.kind === "pending") {
+        return {
+          account: b.account.id,
+          key: pendingApiKey(b.account.id, name),
+          info: {
+            id: 0,
+            name,
+            status: "enabled",
+            balanceUsd: null,
+            unlimited: false,
+            usedUsd: 0,
+            expires: null,
+            modelLimits: [],
+            group: "",
+            keyHint: "sk-…",
+          },
+        };
+      }
+      const info = toTokenInfo(r.token);
+      return { account: b.account.id, info, key: await relay.revealKey(b.account, r.token) };
+    }),
+  );
+  return unwrapAll(settled);
 }

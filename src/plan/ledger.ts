@@ -4,6 +4,7 @@ import { NeuradockError } from "../errors.js";
 import type { System } from "../system/types.js";
 import { formatKeyPath } from "../targets/key-path.js";
 import { hashValue } from "./hash.js";
+import type { LedgerAccountTokens } from "./relay-types.js";
 import type { Ledger, LedgerFile, LedgerPath, Plan } from "./types.js";
 
 export const LEDGER_FILE = "ledger.json";
@@ -39,6 +40,12 @@ export function parseLedger(text: string, file = LEDGER_FILE): Ledger {
   for (const [path, entry] of Object.entries(data.files)) {
     if (!isLedgerFile(entry)) throw bad(`bad entry for ${path}`);
   }
+  if (data.tokens !== undefined) {
+    if (!isRecord(data.tokens)) throw bad("bad tokens");
+    for (const [account, entry] of Object.entries(data.tokens)) {
+      if (!isLedgerAccountTokens(entry)) throw bad(`bad tokens for account ${account}`);
+    }
+  }
   return data as unknown as Ledger;
 }
 
@@ -53,7 +60,7 @@ export function mergeLedger(old: Ledger, updates: Record<string, LedgerFile | nu
     if (entry === null) delete files[path];
     else files[path] = entry;
   }
-  return { version: 1, files };
+  return withTokens({ version: 1, files }, old.tokens);
 }
 
 /** Whether a value with this hash is one neuradock wrote (or was writing) at this path. */
@@ -100,7 +107,31 @@ export function pendingLedger(old: Ledger, plan: Pick<Plan, "files" | "ledger">)
       paths,
     };
   }
-  return { version: 1, files };
+  return withTokens({ version: 1, files }, old.tokens);
+}
+
+/** The relay tokens part rides along unchanged with every file-side ledger update. */
+export function withTokens(ledger: Ledger, tokens: Ledger["tokens"]): Ledger {
+  return tokens && Object.keys(tokens).length > 0 ? { ...ledger, tokens } : ledger;
+}
+
+/** A well-formed record of one account's relay tokens (also checks a saved plan's). */
+export function isLedgerAccountTokens(v: unknown): v is LedgerAccountTokens {
+  if (!isRecord(v) || typeof v.url !== "string" || !Number.isSafeInteger(v.user_id)) return false;
+  if (!isRecord(v.managed) || !Array.isArray(v.creating) || !isRecord(v.replacing)) return false;
+  const id = (x: unknown) => x === null || Number.isSafeInteger(x);
+  return (
+    Object.values(v.managed).every(
+      (m) =>
+        isRecord(m) &&
+        Number.isSafeInteger(m.id) &&
+        (m.origin === "created" || m.origin === "adopted"),
+    ) &&
+    v.creating.every((n) => typeof n === "string") &&
+    Object.values(v.replacing).every(
+      (r) => isRecord(r) && typeof r.temp === "string" && id(r.old) && id(r.new),
+    )
+  );
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

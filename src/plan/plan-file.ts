@@ -1,7 +1,8 @@
 import { TOOLS, type ToolId } from "../config/types.js";
 import { NeuradockError } from "../errors.js";
 import { targetAdapter, toolOfTarget } from "../targets/adapters.js";
-import { isLedgerFile } from "./ledger.js";
+import { isLedgerAccountTokens, isLedgerFile } from "./ledger.js";
+import type { RelayPlan } from "./relay-types.js";
 import type { Change, ChangeReason, FilePlan, Plan, PlanWarning } from "./types.js";
 
 /** Marks the private part of a saved plan (src/render/plan-file.ts writes it). */
@@ -37,6 +38,8 @@ export function parsePlanFile(text: string, file = "plan file"): Plan {
   if (!isRecord(ledger) || !Object.values(ledger).every((e) => e === null || isLedgerFile(e))) {
     throw bad("damaged: ledger");
   }
+  if (plan.relay !== undefined && !isRelayPlan(plan.relay)) throw bad("damaged: relay");
+  if (plan.config !== undefined && typeof plan.config !== "string") throw bad("damaged: config");
   return plan as unknown as Plan;
 }
 
@@ -59,6 +62,7 @@ const WARNING_CODES = new Set<string>([
   "released-value-edited",
   "token-status",
   "moved-config",
+  "relay-token",
   "provider-auth-override",
 ] satisfies PlanWarning["code"][]);
 
@@ -117,4 +121,42 @@ function isChange(v: unknown, tool: ToolId, file: string): v is Change {
     (v.action === "delete" || "after" in v) &&
     (v.insertAfter === undefined || v.insertAfter === null || typeof v.insertAfter === "string")
   );
+}
+
+const RELAY_ACTIONS = new Set(["create", "update", "delete", "replace", "release"]);
+
+/** Every field apply reads of the relay half: names, ids, bodies. */
+function isRelayPlan(v: unknown): v is RelayPlan {
+  if (!isRecord(v) || !Array.isArray(v.changes) || !isRecord(v.ledger) || !isRecord(v.basis)) {
+    return false;
+  }
+  const bodyOk = (b: unknown) =>
+    b === undefined ||
+    (isRecord(b) &&
+      Object.entries(b).every(([k, x]) =>
+        k === "name" || k === "model_limits" || k === "allow_ips" || k === "group"
+          ? typeof x === "string"
+          : k === "unlimited_quota" || k === "model_limits_enabled"
+            ? typeof x === "boolean"
+            : (k === "remain_quota" || k === "expired_time") && Number.isSafeInteger(x),
+      ));
+  const changesOk = v.changes.every(
+    (c) =>
+      isRecord(c) &&
+      typeof c.account === "string" &&
+      typeof c.token === "string" &&
+      typeof c.action === "string" &&
+      RELAY_ACTIONS.has(c.action) &&
+      (c.id === null || Number.isSafeInteger(c.id)) &&
+      bodyOk(c.create) &&
+      bodyOk(c.set) &&
+      (c.replacement === undefined ||
+        (isRecord(c.replacement) &&
+          typeof c.replacement.temp === "string" &&
+          (c.replacement.id === null || Number.isSafeInteger(c.replacement.id)))),
+  );
+  const basisOk = Object.values(v.basis).every(
+    (b) => isRecord(b) && Object.values(b).every((x) => x === null || typeof x === "string"),
+  );
+  return changesOk && basisOk && Object.values(v.ledger).every(isLedgerAccountTokens);
 }

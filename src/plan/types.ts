@@ -7,6 +7,7 @@ import type {
   PlanWarning,
 } from "../model/types.js";
 import type { ActualFile, TargetFile } from "../targets/types.js";
+import type { LedgerAccountTokens, RelayPlan } from "./relay-types.js";
 
 export type {
   Action,
@@ -44,6 +45,8 @@ export interface LedgerFile {
 export interface Ledger {
   version: 1;
   files: Record<string, LedgerFile>;
+  /** Relay tokens neuradock keeps, per account (relay.md §4). */
+  tokens?: Record<string, LedgerAccountTokens>;
 }
 
 export interface Plan {
@@ -56,6 +59,10 @@ export interface Plan {
    * (null = drop the file from the ledger). Files not listed are left as they are.
    */
   ledger: Record<string, LedgerFile | null>;
+  /** The relay half: token resources to create, update, delete, replace or release. */
+  relay?: RelayPlan;
+  /** The neuradock.yaml the plan was made from (apply PLANFILE reads its accounts). */
+  config?: string;
 }
 
 export interface DesiredFile {

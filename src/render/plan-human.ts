@@ -1,5 +1,6 @@
 import pc from "picocolors";
-import type { PlanJson, PlanJsonChange } from "./plan-json.js";
+import type { TokenFields } from "../plan/relay-types.js";
+import type { PlanJson, PlanJsonChange, PlanJsonRelayChange } from "./plan-json.js";
 
 export interface RenderHumanOptions {
   color: boolean;
@@ -19,8 +20,15 @@ export function renderPlanHuman(json: PlanJson, opts: RenderHumanOptions): strin
     list.push(change);
     groups.set(key, list);
   }
-  if (groups.size > 0) {
+  if (groups.size > 0 || json.relay.length > 0) {
     out.push("neuradock will make these changes:", "");
+  }
+  if (json.relay.length > 0) {
+    out.push(`  ${c.bold("relay tokens")}`);
+    for (const r of json.relay) out.push(...relayLines(r, c, paint));
+    out.push("");
+  }
+  if (groups.size > 0) {
     for (const list of groups.values()) {
       const first = list[0] as PlanJsonChange;
       const whole = json.files.find((f) => f.file === first.file);
@@ -67,7 +75,62 @@ export function renderPlanHuman(json: PlanJson, opts: RenderHumanOptions): strin
   return `${out.join("\n")}\n`;
 }
 
+type Colors = ReturnType<typeof pc.createColors>;
+
+const FIELD_NAMES: (keyof TokenFields)[] = ["quota_usd", "unlimited", "expires", "models", "group"];
+
+/** One relay change: Terraform's `+ ~ -` and `-/+` for a replacement. */
+function relayLines(
+  r: PlanJsonRelayChange,
+  c: Colors,
+  paint: Record<"create" | "update" | "delete", (s: string) => string>,
+): string[] {
+  const label = `token ${clean(r.account)}/${clean(r.token)}${r.id === null ? "" : ` (id ${r.id})`}`;
+  const lines: string[] = [];
+  switch (r.action) {
+    case "create":
+      lines.push(`    ${paint.create("+")} ${label} (${describeFields(r.after)})`);
+      break;
+    case "update":
+      lines.push(`    ${paint.update("~")} ${label}`);
+      for (const f of FIELD_NAMES) {
+        const before = JSON.stringify(r.before?.[f]);
+        const after = JSON.stringify(r.after?.[f]);
+        if (before !== after) lines.push(`        ${f}: ${before} → ${after}`);
+      }
+      break;
+    case "delete":
+      lines.push(`    ${paint.delete("-")} ${label} ${c.dim("(neuradock created it)")}`);
+      break;
+    case "replace":
+      lines.push(
+        `    ${paint.delete("-")}${paint.create("/+")} ${label} ${c.dim("(new key: a replacement is created, every tool bound to it gets the new key, then the old token is deleted)")}`,
+      );
+      break;
+    case "release":
+      lines.push(`    ${c.dim("·")} ${label} released`);
+      break;
+  }
+  if (r.note) lines.push(`        ${c.dim(clean(r.note))}`);
+  return lines;
+}
+
+function describeFields(f: TokenFields | null): string {
+  if (!f) return "";
+  const quota = f.unlimited ? "unlimited quota" : `$${f.quota_usd}`;
+  const expires = f.expires === null ? "never expires" : `expires ${f.expires}`;
+  const models = f.models.length === 0 ? "all models" : `models ${f.models.join(", ")}`;
+  const group = f.group === "" ? "default group" : `group ${f.group}`;
+  return [quota, expires, models, group].map(clean).join(", ");
+}
+
+/** Relay text is untrusted: no control characters reach the terminal. */
+function clean(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, "?");
+}
+
 function show(change: PlanJsonChange, value: PlanJsonChange["before"]): string {
+  if (change.known_after_apply && value === change.after) return String(value);
   // Redacted values are already placeholder text; print them bare.
   if (change.sensitive && typeof value === "string" && value.startsWith("(sensitive")) return value;
   return JSON.stringify(value);

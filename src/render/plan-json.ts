@@ -1,4 +1,6 @@
 import type { ToolId } from "../config/types.js";
+import { KNOWN_AFTER_APPLY_TEXT, pendingTokenOf } from "../plan/known-after-apply.js";
+import type { RelayAction, TokenFields } from "../plan/relay-types.js";
 import type { Action, Plan, PlanWarning } from "../plan/types.js";
 import { redactValue } from "../secret.js";
 import { formatKeyPath, isSensitivePath } from "../targets/key-path.js";
@@ -13,6 +15,10 @@ export interface PlanJson {
   warnings: PlanJsonWarning[];
   /** What happens to each file that changes as a whole: created, deleted, containers removed. */
   files: PlanJsonFile[];
+  /** Relay token resources (relay.md §4), shown before the file changes. */
+  relay: PlanJsonRelayChange[];
+  /** The neuradock.yaml the plan was made from (null for a plan saved by an older version). */
+  config: string | null;
 }
 
 export interface PlanJsonFile {
@@ -21,6 +27,17 @@ export interface PlanJsonFile {
   action: Action;
   /** Objects/tables neuradock created that are removed because they are empty now. */
   removed_containers: string[];
+}
+
+export interface PlanJsonRelayChange {
+  account: string;
+  token: string;
+  action: RelayAction;
+  id: number | null;
+  before: TokenFields | null;
+  after: TokenFields | null;
+  /** Why, when it is not obvious (adopted, resuming an interrupted rotation, …). */
+  note?: string;
 }
 
 export interface PlanJsonChange {
@@ -32,6 +49,8 @@ export interface PlanJsonChange {
   before: JsonValue;
   after: JsonValue;
   sensitive: boolean;
+  /** The value is the key of a token this apply creates: "(known after apply)". */
+  known_after_apply?: true;
 }
 
 export interface PlanJsonWarning {
@@ -48,6 +67,21 @@ export interface RenderJsonOptions {
 export function renderPlanJson(plan: Plan, opts: RenderJsonOptions): PlanJson {
   const changes: PlanJsonChange[] = [];
   const summary: Record<Action, number> = { create: 0, update: 0, delete: 0 };
+  const relay: PlanJsonRelayChange[] = (plan.relay?.changes ?? []).map((c) => {
+    if (c.action === "replace") {
+      summary.create++;
+      summary.delete++;
+    } else if (c.action !== "release") summary[c.action]++;
+    return {
+      account: c.account,
+      token: c.token,
+      action: c.action,
+      id: c.id,
+      before: c.before,
+      after: c.after,
+      ...(c.note ? { note: c.note } : {}),
+    };
+  });
   const basis: Record<string, string | null> = {};
   const files: PlanJsonFile[] = [];
   for (const file of plan.files) {
@@ -63,7 +97,13 @@ export function renderPlanJson(plan: Plan, opts: RenderJsonOptions): PlanJson {
     for (const c of file.changes) {
       const sensitive = c.sensitive || isSensitivePath(c.path);
       const show = (v: JsonValue | undefined): JsonValue =>
-        v === undefined ? null : sensitive && !opts.showSecrets ? redact(v) : v;
+        v === undefined
+          ? null
+          : pendingTokenOf(v) !== undefined
+            ? KNOWN_AFTER_APPLY_TEXT
+            : sensitive && !opts.showSecrets
+              ? redact(v)
+              : v;
       summary[c.action]++;
       changes.push({
         tool: c.tool,
@@ -73,6 +113,7 @@ export function renderPlanJson(plan: Plan, opts: RenderJsonOptions): PlanJson {
         before: show(c.before),
         after: show(c.after),
         sensitive,
+        ...(pendingTokenOf(c.after) !== undefined ? { known_after_apply: true as const } : {}),
       });
     }
     // An object/table neuradock created and that is empty now goes too: a change like any
@@ -99,7 +140,16 @@ export function renderPlanJson(plan: Plan, opts: RenderJsonOptions): PlanJson {
     file: w.file ?? null,
     message: w.message,
   }));
-  return { format_version: "1", changes, summary, basis, warnings, files };
+  return {
+    format_version: "1",
+    changes,
+    summary,
+    basis,
+    warnings,
+    files,
+    relay,
+    config: plan.config ?? null,
+  };
 }
 
 // null (e.g. Codex's `"OPENAI_API_KEY": null`) holds nothing to hide.

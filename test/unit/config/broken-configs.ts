@@ -20,6 +20,16 @@ export const BROKEN_CONFIGS: Record<string, string[]> = {
   "bad-token-selector.yaml": [
     "10:12: bindings.claude-code.token must be a token name or { id: N }",
   ],
+  "bad-token-resources.yaml": [
+    "8:7: accounts.personal.tokens: token name 'a-name-that-is-far-too-long-for-new-api' is 39 characters long; the relay takes at most 30",
+    "11:20: accounts.personal.tokens.ci-claude.quota_usd is negative",
+    "12:18: accounts.personal.tokens.ci-claude.expires is in the past (2020-01-31T23:59:59.000Z): the relay would make an expired token",
+    "13:37: accounts.personal.tokens.ci-claude.models: 'a,b' is not a model name (no commas or surrounding spaces)",
+    '15:20: accounts.personal.tokens.ci-codex.quota_usd must be a number of USD or "unlimited"',
+    '16:18: accounts.personal.tokens.ci-codex.expires must be a date (YYYY-MM-DD), an RFC 3339 time (2027-06-30T12:00:00Z) or "never"',
+    "17:16: accounts.personal.tokens.ci-codex.group must not be empty",
+    "18:9: unknown key 'colour' in accounts.personal.tokens.ci-codex",
+  ],
   "binding-missing-account.yaml": ["8:3: bindings.claude-code: missing required key 'account'"],
   "binding-not-a-mapping.yaml": ["8:10: bindings.codex must be a mapping"],
   "both-session-and-access-token.yaml": [

@@ -89,3 +89,27 @@ describe("loadConfig on valid configs", () => {
     expect(config.bindings.codex?.nodeUrl).toBe("https://agentrouter.org");
   });
 });
+
+describe("declared relay tokens", () => {
+  it("normalizes tokens: USD, dates (end of day UTC), RFC 3339, never, omitted fields", async () => {
+    const config = await loadConfig({ configPath: "tokens.yaml", cwd: VALID, env });
+    const tokens = config.accounts.personal?.tokens ?? {};
+    expect(tokens["ci-claude"]).toEqual({
+      account: "personal",
+      name: "ci-claude",
+      quotaUsd: 20.5,
+      expiresAt: Date.UTC(2099, 5, 30, 23, 59, 59) / 1000,
+      models: ["claude-sonnet-4-5"],
+      group: "default",
+      pos: { file: "tokens.yaml", line: 8, col: 7 },
+    });
+    expect(tokens["ci-codex"]).toMatchObject({
+      quotaUsd: "unlimited",
+      expiresAt: Date.UTC(2099, 5, 30, 10, 0, 0) / 1000,
+    });
+    // Omitted fields are not managed: absent, not defaulted.
+    expect(Object.keys(tokens.bare ?? {}).sort()).toEqual(["account", "name", "pos"]);
+    expect(tokens["no-limits"]).toMatchObject({ expiresAt: -1, models: [] });
+    expect(config.accounts.personal?.tokens).not.toHaveProperty("work");
+  });
+});

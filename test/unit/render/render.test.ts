@@ -60,6 +60,8 @@ describe("plan rendering", () => {
       "basis",
       "warnings",
       "files",
+      "relay",
+      "config",
     ]);
     expect(Object.keys(json.changes[0]!)).toEqual([
       "tool",
