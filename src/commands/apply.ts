@@ -1,11 +1,15 @@
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
+import { applyWithRelay } from "../apply/apply-relay.js";
 import type { ApplyResult } from "../apply/index.js";
 import { acquireLock, applyPlan, checkPlanBasis, nextLedgerText } from "../apply/index.js";
-import type { ToolId } from "../config/types.js";
+import { loadConfig } from "../config/index.js";
+import type { Account, ToolId } from "../config/types.js";
 import { AbortedError, UsageError } from "../errors.js";
+import { readLedger } from "../plan/ledger.js";
 import { parsePlanFile } from "../plan/plan-file.js";
 import type { Plan } from "../plan/types.js";
+import type { RelayClient } from "../providers/relay-client.js";
 import { renderPlanHuman } from "../render/plan-human.js";
 import { type PlanJson, renderPlanJson } from "../render/plan-json.js";
 import { createRealSystem } from "../system/index.js";
@@ -14,7 +18,7 @@ import type { System } from "../system/types.js";
 import type { ApplyCliOptions } from "./cli-options.js";
 import { loadConfigForBindings } from "./command-config.js";
 import type { Io } from "./io.js";
-import { planWithLiveTokens } from "./live-plan.js";
+import { parseReplace, planWithSource, withTokenSource } from "./live-plan.js";
 
 const NOT_A_TTY =
   "refusing to apply without confirmation: stdin is not a terminal; pass -y/--auto-approve or a saved plan file";
@@ -27,19 +31,71 @@ export async function runApply(opts: ApplyCliOptions, io: Io): Promise<number> {
   const system = createRealSystem();
   const state = stateDir(io.env);
   if (opts.planfile !== undefined) {
+    if ((opts.replace ?? []).length > 0) {
+      throw new UsageError("--replace makes a new plan: it cannot be used with a saved plan file");
+    }
     const plan = await loadSavedPlan(system, resolve(io.cwd, opts.planfile), opts);
-    return showAndApply(plan, { system, state, opts, io, saved: true });
+    const base = { system, state, opts, io, saved: true };
+    if (!touchesRelay(plan)) return showAndApply(plan, base);
+    // The relay half needs the accounts' credentials: from the config the plan was made from.
+    const config = await loadConfig({
+      configPath: opts.config ?? (plan.config as string),
+      cwd: io.cwd,
+      env: io.env,
+      usedAccounts: Object.keys(plan.relay?.ledger ?? {}),
+    });
+    return withTokenSource(io, (source) =>
+      showAndApply(plan, { ...base, relay: source.relay, accounts: config.accounts }),
+    );
   }
+  parseReplace(opts.replace ?? []);
   const config = await loadConfigForBindings(opts, io);
   // As Terraform holds the state lock from plan to apply: a second apply waits, then plans
   // from what the first one wrote, instead of failing on a plan that went stale meanwhile.
   const lock = await acquireLock(system, state);
   try {
-    const plan = await planWithLiveTokens(config, opts, io, system, state);
-    return await showAndApply(plan, { system, state, opts, io, saved: false });
+    return await withTokenSource(io, async (source) => {
+      const plan = await planWithSource(source, config, opts, io, system, state);
+      return showAndApply(plan, {
+        system,
+        state,
+        opts,
+        io,
+        saved: false,
+        relay: source.relay,
+        accounts: config.accounts,
+      });
+    });
   } finally {
     await lock.release();
   }
+}
+
+/** A plan with a relay half (changes, or token records the stale check relies on). */
+function touchesRelay(plan: Plan): boolean {
+  const r = plan.relay;
+  if (!r) return false;
+  if (r.changes.length > 0) return true;
+  if (plan.config === undefined) return false;
+  return Object.values(r.basis).some((b) => Object.keys(b).length > 0);
+}
+
+/** Whether applying would change the ledger's token records (adoptions, releases). */
+async function relayLedgerMoves(system: System, state: string, plan: Plan): Promise<boolean> {
+  if (!plan.relay) return false;
+  const now = (await readLedger(system, state)).tokens ?? {};
+  const empty = (t: unknown) => {
+    const x = t as { managed?: object; creating?: unknown[]; replacing?: object } | undefined;
+    return (
+      !x ||
+      (Object.keys(x.managed ?? {}).length === 0 &&
+        (x.creating ?? []).length === 0 &&
+        Object.keys(x.replacing ?? {}).length === 0)
+    );
+  };
+  return Object.entries(plan.relay.ledger).some(([id, next]) =>
+    empty(next) && empty(now[id]) ? false : JSON.stringify(next) !== JSON.stringify(now[id]),
+  );
 }
 
 interface ApplyContext {
@@ -49,6 +105,9 @@ interface ApplyContext {
   io: Io;
   /** From a plan file: approved already, and the caller holds no lock. */
   saved: boolean;
+  /** For a plan with a relay half. */
+  relay?: RelayClient;
+  accounts?: Record<string, Account>;
 }
 
 async function showAndApply(plan: Plan, ctx: ApplyContext): Promise<number> {
@@ -62,12 +121,24 @@ async function showAndApply(plan: Plan, ctx: ApplyContext): Promise<number> {
   const json = renderPlanJson(plan, { showSecrets: opts.showSecrets ?? false });
   const total = json.summary.create + json.summary.update + json.summary.delete;
   if (!opts.json) io.stdout.write(renderPlanHuman(json, { color: io.color }));
+  const apply = async (): Promise<ApplyResult> => {
+    if (!plan.relay || !ctx.relay) return applyPlan(plan, applyOptions);
+    const r = await applyWithRelay(plan, {
+      ...applyOptions,
+      relay: ctx.relay,
+      accounts: ctx.accounts ?? {},
+    });
+    const summary = { ...r.summary };
+    for (const a of ["create", "update", "delete"] as const) summary[a] += r.relaySummary[a];
+    return { ...r, summary };
+  };
 
   if (total === 0) {
     // The ledger may still move (e.g. a released value edited by hand is forgotten).
-    const result = (await nextLedgerText(system, state, plan))
-      ? await applyPlan(plan, applyOptions)
-      : null;
+    const moves =
+      (await nextLedgerText(system, state, plan)) !== null ||
+      (await relayLedgerMoves(system, state, plan));
+    const result = moves ? await apply() : null;
     if (opts.json) writeJson(io, json, result ?? emptyResult(plan));
     return 0;
   }
@@ -86,7 +157,7 @@ async function showAndApply(plan: Plan, ctx: ApplyContext): Promise<number> {
     if (answer.trim() !== "yes") throw new AbortedError("Apply cancelled: nothing was written.");
   }
 
-  const result = await applyPlan(plan, applyOptions);
+  const result = await apply();
   if (opts.json) {
     writeJson(io, json, result);
   } else {
@@ -124,6 +195,9 @@ export function restrictPlan(plan: Plan, tools: readonly ToolId[] | undefined): 
     files,
     warnings: plan.warnings.filter((w) => w.tool === undefined || tools.includes(w.tool)),
     ledger,
+    // The relay half stays whole: the kept files may wait on its creates.
+    ...(plan.relay ? { relay: plan.relay } : {}),
+    ...(plan.config ? { config: plan.config } : {}),
   };
 }
 

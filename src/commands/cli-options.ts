@@ -11,6 +11,7 @@ export interface PlanCliOptions extends GlobalOptions {
 
 export interface ApplyCliOptions extends GlobalOptions {
   planfile?: string;
+  replace?: string[];
   target?: string[];
   autoApprove?: boolean;
   json?: boolean;

@@ -70,6 +70,11 @@ export function buildProgram(io: Io, version: string, setExit: SetExit): Command
     .argument("[planfile]", "a plan saved with `neuradock plan --out`")
     .addOption(targetOption())
     .option("-y, --auto-approve", "apply without asking")
+    .option(
+      "--replace <account/name>",
+      "give a declared relay token a new key (rotation); repeatable",
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+    )
     .option("--json", "print the applied plan as JSON")
     .option("--show-secrets", "print secret values in clear")
     .action(async (planfile: string | undefined, opts: ApplyCliOptions) => {

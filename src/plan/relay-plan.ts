@@ -280,7 +280,7 @@ function planAccount(
         ...(curesStatus(cur, set) ? { reenable: true } : {}),
         ...(note ? { note } : {}),
       });
-    } else if (note && origin === "adopted") {
+    } else if (note) {
       warnings.push({ code: "relay-token", message: `${account.id}/${name}: ${note}` });
     }
     resolved.set(name, { kind: "existing", token: cur });
@@ -318,7 +318,15 @@ function planAccount(
     }
   }
   // A lost create of a token that is no longer declared: it is ours, so it goes.
+  const temps = new Set(Object.values(old.replacing).map((r) => r.temp));
   for (const name of old.creating) {
+    // A rotation's replacement is settled with its rotation.
+    if (temps.has(name)) {
+      if (!Object.values(next.replacing).some((r) => r.temp === name && r.new === null)) {
+        next.creating = next.creating.filter((n) => n !== name);
+      }
+      continue;
+    }
     if (declared[name] || !inScope(name)) continue;
     next.creating = next.creating.filter((n) => n !== name);
     const found = unclaimed(name);
@@ -505,7 +513,7 @@ export function readBasis(keys: Record<string, string | null>, listed: RawToken[
       );
     } else {
       const t = listed.find((x) => x.id === Number(key.slice(3)));
-      const quota = was !== null && was.includes('"remain_quota"');
+      const quota = was?.includes('"remain_quota"') ?? false;
       out[key] = t ? snapshot(t, quota) : null;
     }
   }

@@ -17,7 +17,10 @@ export interface RawToken {
   used_quota?: unknown;
   model_limits_enabled?: unknown;
   model_limits?: unknown;
+  allow_ips?: unknown;
   group?: unknown;
+  /** Fields of newer servers: kept, so a PUT of the whole object sends them back. */
+  [field: string]: unknown;
 }
 
 const PAGE_SIZE = 100;
