@@ -2,10 +2,9 @@
 // never by time. A step is a relay request leaving, its answer arriving, and the commit
 // (rename) of each atomic file write, before and after. NEURADOCK_TEST_KILL_AT=N: SIGKILL
 // at step N. NEURADOCK_TEST_STEPS=FILE: append each step's name to FILE (calibration).
-import { appendFileSync } from "node:fs";
-import fs from "node:fs";
-import { syncBuiltinESMExports } from "node:module";
 import diagnostics from "node:diagnostics_channel";
+import fs, { appendFileSync } from "node:fs";
+import { syncBuiltinESMExports } from "node:module";
 
 const killAt = Number(process.env.NEURADOCK_TEST_KILL_AT ?? 0);
 const log = process.env.NEURADOCK_TEST_STEPS;
