@@ -58,12 +58,14 @@ export function runMeasured(
   env: NodeJS.ProcessEnv,
   cwd: string,
   expectCode = 0,
+  /** The node binary: another version's (bench/node-versions.ts), else the one running the bench. */
+  node = process.execPath,
 ): Promise<Measured> {
   const probe = probePath();
   const out = join(probeDir as string, `r-${process.hrtime.bigint()}.jsonl`);
   return new Promise((done, fail) => {
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, ["-r", probe, ...args], {
+    const child = spawn(node, ["-r", probe, ...args], {
       env: { ...env, NEURADOCK_BENCH_PROBE: out },
       cwd,
       stdio: ["ignore", "ignore", "pipe"],

@@ -51,5 +51,6 @@ describe("npm run demo", () => {
     expect(lastPlan).toContain("No changes. Your tools match neuradock.yaml.");
     expect(output.trimEnd().endsWith("Your real home was not touched.")).toBe(true);
     for (const secret of demoSecrets()) expect(output).not.toContain(secret);
-  });
+    // A hang guard, not a speed goal: ten CLI runs and a tsx start on a busy 2-core machine.
+  }, 120_000);
 });
