@@ -44,7 +44,7 @@ export async function runApply(opts: ApplyCliOptions, io: Io): Promise<number> {
       env: io.env,
       usedAccounts: Object.keys(plan.relay?.ledger ?? {}),
     });
-    return withTokenSource(io, (source) =>
+    return withTokenSource(io, opts, (source) =>
       showAndApply(plan, { ...base, relay: source.relay, accounts: config.accounts }),
     );
   }
@@ -54,7 +54,7 @@ export async function runApply(opts: ApplyCliOptions, io: Io): Promise<number> {
   // from what the first one wrote, instead of failing on a plan that went stale meanwhile.
   const lock = await acquireLock(system, state);
   try {
-    return await withTokenSource(io, async (source) => {
+    return await withTokenSource(io, opts, async (source) => {
       const plan = await planWithSource(source, config, opts, io, system, state);
       return showAndApply(plan, {
         system,

@@ -1,7 +1,12 @@
 import type { GlobalOptions } from "./io.js";
 
+/** Every command that asks relays takes `--timeout SECONDS` (per request). */
+export interface NetworkOptions {
+  timeout?: string;
+}
+
 /** The options commander hands each command (src/commands/program.ts declares them). */
-export interface PlanCliOptions extends GlobalOptions {
+export interface PlanCliOptions extends GlobalOptions, NetworkOptions {
   target?: string[];
   json?: boolean;
   out?: string;
@@ -9,7 +14,7 @@ export interface PlanCliOptions extends GlobalOptions {
   showSecrets?: boolean;
 }
 
-export interface ApplyCliOptions extends GlobalOptions {
+export interface ApplyCliOptions extends GlobalOptions, NetworkOptions {
   planfile?: string;
   replace?: string[];
   target?: string[];
@@ -18,7 +23,7 @@ export interface ApplyCliOptions extends GlobalOptions {
   showSecrets?: boolean;
 }
 
-export interface TokensCliOptions extends GlobalOptions {
+export interface TokensCliOptions extends GlobalOptions, NetworkOptions {
   account?: string;
   json?: boolean;
   refresh?: boolean;
@@ -29,8 +34,13 @@ export interface NodesCliOptions extends GlobalOptions {
   json?: boolean;
 }
 
-export interface InitCliOptions extends GlobalOptions {
+export interface InitCliOptions extends GlobalOptions, NetworkOptions {
   provider?: string;
   force?: boolean;
   localSchema?: boolean;
+}
+
+export interface CheckinCliOptions extends GlobalOptions, NetworkOptions {
+  accounts?: string[];
+  json?: boolean;
 }

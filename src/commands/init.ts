@@ -59,7 +59,7 @@ export async function runInit(opts: InitCliOptions, io: Io): Promise<number> {
 
   const newAccounts = new Map(placed.newAccounts.map((a) => [a.id, a]));
   // The relay is asked only when there is a key to look up.
-  const source = todo.some((a) => a.setup.key) ? await openTokenSource(io.env) : null;
+  const source = todo.some((a) => a.setup.key) ? await openTokenSource(io, opts) : null;
   try {
     await matchTokens(
       todo,
@@ -263,9 +263,12 @@ function exampleAccount(provider: ProviderId, env: NodeJS.ProcessEnv): NewAccoun
   return proposeAccount(setup, provider, new Set(), [], env);
 }
 
-async function openTokenSource(env: NodeJS.ProcessEnv) {
-  const { createTokenSource, readHttpOptionsFromEnv } = await import("../providers/index.js");
-  return createTokenSource(readHttpOptionsFromEnv(env));
+async function openTokenSource(io: Io, opts: InitCliOptions) {
+  const [{ createTokenSource }, { relayOptions }] = await Promise.all([
+    import("../providers/index.js"),
+    import("./relay-options.js"),
+  ]);
+  return createTokenSource(relayOptions(io, opts));
 }
 
 /** For a run with no key to look up: nothing may ask a relay. */

@@ -2,23 +2,24 @@ import type { Config, ToolId } from "../config/types.js";
 import { UsageError } from "../errors.js";
 import { createPlan } from "../plan/create-plan.js";
 import type { Plan } from "../plan/types.js";
-import {
-  type ClosableTokenSource,
-  createTokenSource,
-  readHttpOptionsFromEnv,
-} from "../providers/index.js";
+import { type ClosableTokenSource, createTokenSource } from "../providers/index.js";
 import type { System } from "../system/types.js";
 import type { Io } from "./io.js";
+import { relayOptions, startProgress } from "./relay-options.js";
 
 /** One token source (and relay client) for a command, closed whatever happens. */
 export async function withTokenSource<T>(
   io: Io,
+  opts: { timeout?: string },
   fn: (source: ClosableTokenSource) => Promise<T>,
 ): Promise<T> {
-  const source = createTokenSource(readHttpOptionsFromEnv(io.env));
+  // Drawn only while requests are out, so a plan or a prompt printed meanwhile stays clean.
+  const progress = startProgress(io, "reading the relays");
+  const source = createTokenSource(relayOptions(io, opts, progress));
   try {
     return await fn(source);
   } finally {
+    progress.stop();
     await source.close();
   }
 }
@@ -47,12 +48,12 @@ export function planWithSource(
 /** The plan against live tokens, its connections closed once it is made. */
 export function planWithLiveTokens(
   config: Config,
-  opts: { target?: string[]; replace?: string[] },
+  opts: { target?: string[]; replace?: string[]; timeout?: string },
   io: Io,
   system: System,
   stateDir: string,
 ): Promise<Plan> {
-  return withTokenSource(io, (source) =>
+  return withTokenSource(io, opts, (source) =>
     planWithSource(source, config, opts, io, system, stateDir),
   );
 }

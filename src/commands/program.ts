@@ -23,6 +23,14 @@ function collectTools(value: string, previous: string[] | undefined): string[] {
 
 const TOOL_CHOICES: readonly string[] = TOOLS;
 
+function positiveSeconds(value: string): string {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n <= 0) {
+    throw new InvalidArgumentError("Give a positive number of seconds.");
+  }
+  return value;
+}
+
 /**
  * The command-line surface. Each action imports its command module only when it runs.
  * Commands return their exit code; errors propagate to the boundary in src/main.ts.
@@ -48,6 +56,11 @@ export function buildProgram(io: Io, version: string, setExit: SetExit): Command
     cmd.option("-c, --config <file>", "use this neuradock.yaml instead of searching for one");
   // Repeatable (`--target codex --target claude-code`) or comma-separated; not variadic, so
   // `apply --target codex plan.out` still reads plan.out as the plan file.
+  const timeoutOption = () =>
+    new Option(
+      "--timeout <seconds>",
+      "give up on a relay request after this many seconds (default 15, or NEURADOCK_HTTP_TIMEOUT_MS)",
+    ).argParser(positiveSeconds);
   const targetOption = () =>
     new Option("--target <tool>", `limit to this tool (${TOOL_CHOICES.join(", ")}); repeatable`)
       .argParser(collectTools)
@@ -60,6 +73,7 @@ export function buildProgram(io: Io, version: string, setExit: SetExit): Command
     .option("--out <file>", "save the plan (0600) for `neuradock apply FILE`")
     .option("--detailed-exitcode", "exit 2 when there are changes, 0 when none")
     .option("--show-secrets", "print secret values in clear")
+    .addOption(timeoutOption())
     .action(async (opts: PlanCliOptions) => {
       const { runPlan } = await import("./plan.js");
       setExit(await runPlan(opts, io));
@@ -77,6 +91,7 @@ export function buildProgram(io: Io, version: string, setExit: SetExit): Command
     )
     .option("--json", "print the applied plan as JSON")
     .option("--show-secrets", "print secret values in clear")
+    .addOption(timeoutOption())
     .action(async (planfile: string | undefined, opts: ApplyCliOptions) => {
       const { runApply } = await import("./apply.js");
       setExit(await runApply({ ...opts, planfile }, io));
@@ -87,6 +102,7 @@ export function buildProgram(io: Io, version: string, setExit: SetExit): Command
     .argument("[account]", "only this account")
     .option("--json", "print JSON")
     .option("--refresh", "ignore the cached listing")
+    .addOption(timeoutOption())
     .action(async (account: string | undefined, opts: TokensCliOptions) => {
       const { runTokens } = await import("./tokens.js");
       setExit(await runTokens({ ...opts, account }, io));
@@ -121,6 +137,7 @@ export function buildProgram(io: Io, version: string, setExit: SetExit): Command
       "--local-schema",
       "point the schema modeline at this installation's copy (offline editors)",
     )
+    .addOption(timeoutOption())
     .action(async (opts: InitCliOptions) => {
       const { runInit } = await import("./init.js");
       setExit(await runInit(opts, io));

@@ -8,7 +8,6 @@ import {
   createTokenSource,
   PROVIDER_PRESETS,
   readCachedTokens,
-  readHttpOptionsFromEnv,
   tokenCacheDir,
   usableUsd,
   writeCachedTokens,
@@ -16,12 +15,14 @@ import {
 import type { AccountTokens, TokenInfo, TokenStatus } from "../providers/types.js";
 import { loadCommandConfig } from "./command-config.js";
 import type { Io } from "./io.js";
+import { relayOptions, startProgress } from "./relay-options.js";
 
 export interface TokensOptions {
   config?: string;
   account?: string;
   json?: boolean;
   refresh?: boolean;
+  timeout?: string;
 }
 
 /**
@@ -56,8 +57,10 @@ export async function runTokens(opts: TokensOptions, io: Io): Promise<number> {
   const errors: unknown[] = [];
   const failed: { account: string; message: string }[] = [];
   if (toFetch.length > 0) {
-    const progress = startProgress(io, toFetch.length);
-    const source = createTokenSource(readHttpOptionsFromEnv(io.env));
+    let done = 0;
+    const title = () => `fetching tokens (${done}/${toFetch.length} accounts)`;
+    const progress = startProgress(io, title);
+    const source = createTokenSource(relayOptions(io, opts, progress));
     try {
       const settled = await Promise.allSettled(
         toFetch.map(async (account) => {
@@ -70,7 +73,7 @@ export async function runTokens(opts: TokensOptions, io: Io): Promise<number> {
             failed.push({ account: account.id, message: (err as Error).message });
             throw err;
           } finally {
-            progress.tick();
+            done++;
           }
         }),
       );
@@ -219,29 +222,4 @@ function describeAge(iso: string, now: Date): string {
   if (seconds < 60) return "just now";
   const minutes = Math.round(seconds / 60);
   return minutes < 60 ? `${minutes} min ago` : `${Math.round(minutes / 60)} h ago`;
-}
-
-const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
-
-/** A one-line spinner on stderr, only on a terminal, so pipes and --json stay clean. */
-function startProgress(io: Io, total: number): { tick(): void; stop(): void } {
-  if (!io.stderrIsTTY) return { tick() {}, stop() {} };
-  let done = 0;
-  let frame = 0;
-  const draw = () => {
-    io.stderr.write(
-      `\r\x1b[K${FRAMES[frame++ % FRAMES.length]} fetching tokens (${done}/${total} accounts)`,
-    );
-  };
-  draw();
-  const timer = setInterval(draw, 80);
-  return {
-    tick() {
-      done++;
-    },
-    stop() {
-      clearInterval(timer);
-      io.stderr.write("\r\x1b[K");
-    },
-  };
 }

@@ -70,7 +70,9 @@ export type RelayEvent =
       attempt: number;
       of: number;
     }
-  | { type: "waf"; account: string; host: string };
+  | { type: "waf"; account: string; host: string }
+  /** The request has its final answer (or failed for good). */
+  | { type: "done"; account: string; what: string };
 
 export interface ClientOptions extends Partial<HttpOptions> {
   /** Proxy variables (HTTPS_PROXY, …) come from here; default: none. */
@@ -136,7 +138,6 @@ export class NewApiClient {
     opts: CallOptions = {},
   ): Promise<Envelope> {
     const url = new URL(`${account.url.replace(/\/+$/, "")}${path}`);
-    const scrub = this.#scrubFor(account);
     let route: ProxyRoute | null;
     try {
       route = routeFor(url, this.#accountProxy(account), this.#proxies);
@@ -146,6 +147,23 @@ export class NewApiClient {
     }
     const what = opts.label ?? `${method} ${url.pathname}`;
     this.#onEvent({ type: "request", account: account.id, what });
+    try {
+      return await this.#envelope(account, method, path, url, route, what, opts.body);
+    } finally {
+      this.#onEvent({ type: "done", account: account.id, what });
+    }
+  }
+
+  async #envelope(
+    account: Account,
+    method: Method,
+    path: string,
+    url: URL,
+    route: ProxyRoute | null,
+    what: string,
+    body: unknown,
+  ): Promise<Envelope> {
+    const scrub = this.#scrubFor(account);
     // Only GETs are idempotent: a POST is never repeated, whatever happened to it.
     const attempts = method === "GET" ? 1 + this.#options.retries : 1;
     let outcome: Attempt = { kind: "failure", reason: "other", detail: "not attempted", route };
@@ -161,7 +179,7 @@ export class NewApiClient {
         });
         await sleep(backoffDelay(this.#options.backoffMs, i));
       }
-      outcome = await this.#sendPastWaf(account, method, url, route, opts.body);
+      outcome = await this.#sendPastWaf(account, method, url, route, body);
       if (!isRetryable(outcome)) break;
     }
     const tried = attempts > 1 && isRetryable(outcome) ? ` (after ${attempts} attempts)` : "";

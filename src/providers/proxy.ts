@@ -43,20 +43,6 @@ export function readProxyEnv(env: NodeJS.ProcessEnv): ProxyEnv {
   return out;
 }
 
-/** Checks the proxy variables up front, so a bad one is named before any request is made. */
-export function checkProxyEnv(proxies: ProxyEnv): string[] {
-  const problems: string[] = [];
-  for (const p of [proxies.http, proxies.https]) {
-    if (!p) continue;
-    try {
-      parseProxyUrl(p.value);
-    } catch (err) {
-      problems.push(`the environment variable ${p.name} ${(err as Error).message}`);
-    }
-  }
-  return problems;
-}
-
 export type NoProxyRule =
   | { kind: "all" }
   | { kind: "host"; host: string; port?: number }

@@ -15,3 +15,7 @@ declare module "undici/lib/api/api-request.js" {
   const request: (this: import("undici").Dispatcher, opts: unknown) => Promise<unknown>;
   export default request;
 }
+declare module "undici/lib/api/api-connect.js" {
+  const connect: (this: import("undici").Dispatcher, opts: unknown) => Promise<unknown>;
+  export default connect;
+}

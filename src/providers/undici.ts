@@ -3,8 +3,8 @@ import type { Dispatcher } from "undici";
 
 /**
  * undici, loaded on the first request. Its index loads fetch, websockets, mocks and more
- * (~100 ms on the bench machine); neuradock needs only the Agent (and the ProxyAgent when a
- * proxy is in use) and `dispatcher.request`, so it loads just those modules. These are deep
+ * (~100 ms on the bench machine); neuradock needs only the Agent and `dispatcher.request` (and, when a
+ * proxy is in use, the ProxyAgent and `dispatcher.connect`), so it loads just those modules. These are deep
  * imports of undici's own files: `test/unit/providers/undici-pin.test.ts` pins the exact
  * undici version they were written against and proves they are the very classes the public
  * index exports; `npm run bench` measures the saving ("undici: index vs the modules used").
@@ -40,7 +40,17 @@ export function loadAgent(): Promise<AgentClass> {
 
 export function loadProxyAgent(): Promise<ProxyAgentClass> {
   proxyAgent ??= loadAgent().then(() =>
-    import("undici/lib/dispatcher/proxy-agent.js").then((m) => load(m)),
+    Promise.all([
+      import("undici/lib/dispatcher/proxy-agent.js"),
+      import("undici/lib/dispatcher/dispatcher.js"),
+      import("undici/lib/api/api-connect.js"),
+    ]).then(([p, dispatcher, connect]) => {
+      // The ProxyAgent opens CONNECT tunnels with `dispatcher.connect`, which undici's index
+      // installs like `request`.
+      const proto = load(dispatcher).prototype as { connect?: unknown };
+      proto.connect ??= load(connect);
+      return load(p);
+    }),
   );
   return proxyAgent;
 }

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { handleTokenCrud } from "./token-crud.js";
 import { cookiesOf, issueChallenge, passes, type WafChallengeState } from "./waf.js";
@@ -75,6 +76,8 @@ export interface FakeGatewayOptions {
    * `{ arg1 }`: every challenge carries that arg1 (e.g. a malformed one).
    */
   wafChallenge?: boolean | "always" | { arg1: string };
+  /** Serve https with this key and certificate. */
+  tls?: { key: string; cert: string };
   /** `quota_per_unit` of /api/status (default 500000). */
   quotaPerUnit?: number;
   /** Added before every answer. */
@@ -165,13 +168,14 @@ export async function startFakeGateway(opts: FakeGatewayOptions): Promise<FakeGa
   for (const f of opts.faults ?? []) inject(f);
 
   const sockets = new Set<Socket>();
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     void handle(state, req, res).catch(() => {
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
     });
-  });
-  server.on("connection", (s) => {
+  };
+  const server = opts.tls ? createHttpsServer(opts.tls, onRequest) : createServer(onRequest);
+  server.on("connection", (s: Socket) => {
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
   });
@@ -181,7 +185,7 @@ export async function startFakeGateway(opts: FakeGatewayOptions): Promise<FakeGa
   });
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${opts.tls ? "https" : "http"}://127.0.0.1:${port}`,
     port,
     state,
     inject,

@@ -24,6 +24,12 @@ describe("undici deep imports", () => {
     const ProxyAgent = await loadProxyAgent();
     expect(Agent).toBe(undici.Agent);
     expect(ProxyAgent).toBe(undici.ProxyAgent);
-    expect(typeof new Agent().request).toBe("function");
+    // What the index installs on every dispatcher and neuradock installs itself.
+    const proto = undici.Dispatcher.prototype as unknown as Record<string, unknown>;
+    expect(typeof proto.request).toBe("function");
+    expect(typeof proto.connect).toBe("function");
+    const { request, connect } = require("undici/lib/api/index.js");
+    expect(proto.request).toBe(request);
+    expect(proto.connect).toBe(connect);
   });
 });
