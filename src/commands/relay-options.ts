@@ -22,7 +22,8 @@ export function startProgress(io: Io, title: string | (() => string)): Progress 
   const active = new Map<string, Map<string, number>>();
   let frame = 0;
   let stopped = false;
-  const width = () => Math.max(20, ((process.stderr.columns as number | undefined) ?? 80) - 1);
+  // A pseudo-terminal without a size reports 0 columns.
+  const width = () => Math.max(20, ((process.stderr.columns as number | undefined) || 80) - 1);
   const status = () => {
     const parts = [...active].map(
       ([account, whats]) => `${account}: ${[...whats.keys()].join(", ")}`,

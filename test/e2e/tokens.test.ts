@@ -221,6 +221,18 @@ describe("neuradock tokens", () => {
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
+  it("--timeout SECONDS sets the per-request timeout, over NEURADOCK_HTTP_TIMEOUT_MS", async () => {
+    const file = await startWith({ faults: [{ kind: "hang", times: 3, path: "/api/token/" }] });
+    const r = await runCli(["tokens", "personal", "--timeout", "0.3", "-c", file], {
+      NEURADOCK_HTTP_TIMEOUT_MS: "600000",
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/timed out.*3 attempts/);
+    const bad = await runCli(["plan", "--timeout", "soon", "-c", file]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--timeout.*positive number of seconds/);
+  });
+
   it("fetches all accounts concurrently", async () => {
     const file = await startWith({ latencyMs: 300 });
     const r = await runCli(["tokens", "--json", "-c", file]);
