@@ -9,6 +9,8 @@ export async function runValidate(opts: GlobalOptions, io: Io): Promise<number> 
   const bindings = Object.keys(config.bindings).length;
   const nodes = config.nodes.length;
   const name = opts.config ?? displayPath(config.file, io.cwd);
+  const { protocolWarnings } = await import("../targets/protocols.js");
+  for (const w of protocolWarnings(config)) io.stderr.write(`warning: ${w.message}\n`);
   io.stdout.write(
     `${name} is valid: ${count(accounts, "account")}, ${count(nodes, "custom node")}, ${count(bindings, "binding")}.\n`,
   );

@@ -78,7 +78,9 @@ export interface PlanWarning {
     | "token-status"
     | "moved-config"
     | "relay-token"
-    | "provider-auth-override";
+    | "provider-auth-override"
+    | "shell-override"
+    | "protocol";
   tool?: ToolId;
   file?: string;
   message: string;

@@ -14,6 +14,7 @@ import type { ResolvedToken, TokenSource } from "../providers/types.js";
 import type { System } from "../system/types.js";
 import { TOOL_ADAPTERS } from "../targets/adapters.js";
 import { locateTargets } from "../targets/locate.js";
+import { protocolWarnings } from "../targets/protocols.js";
 import { readActualState } from "./actual.js";
 import { computePlan } from "./compute-plan.js";
 import { buildDesiredState } from "./desired.js";
@@ -97,6 +98,15 @@ export async function createPlan(opts: CreatePlanOptions): Promise<Plan> {
     });
   }
   desired.warnings.push(...(relay?.warnings ?? []));
+  for (const tool of bound.map((b) => b.tool)) {
+    // A variable in the shell that beats what neuradock writes (the tool reads it first).
+    for (const message of TOOL_ADAPTERS[tool].envWarnings?.(opts.env) ?? []) {
+      desired.warnings.push({ code: "shell-override", tool, message });
+    }
+  }
+  for (const w of protocolWarnings(config, tools)) {
+    desired.warnings.push({ code: "protocol", ...w });
+  }
   const plan = computePlan(desired, actual, ledger, tools);
   return { ...plan, ...(relay ? { relay: relay.plan } : {}), config: config.file };
 }

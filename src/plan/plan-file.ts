@@ -64,6 +64,8 @@ const WARNING_CODES = new Set<string>([
   "moved-config",
   "relay-token",
   "provider-auth-override",
+  "shell-override",
+  "protocol",
 ] satisfies PlanWarning["code"][]);
 
 const REASONS = new Set<string>([

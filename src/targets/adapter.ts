@@ -79,7 +79,7 @@ export interface ToolAdapter {
   protocol: WireProtocol;
   files: readonly TargetAdapter[];
   /** Warnings about the environment neuradock runs in (e.g. a competing exported key). */
-  envWarnings?(env: NodeJS.ProcessEnv, ctx: BindingContext): string[];
+  envWarnings?(env: NodeJS.ProcessEnv): string[];
 }
 
 /** The node URL as given, without a trailing slash. */

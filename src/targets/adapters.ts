@@ -2,6 +2,7 @@ import type { ToolId } from "../config/types.js";
 import type { TargetAdapter, ToolAdapter } from "./adapter.js";
 import { claudeCode } from "./claude-settings.js";
 import { codex } from "./codex.js";
+import { geminiCli } from "./gemini-cli.js";
 
 /**
  * Every tool neuradock binds: one adapter each (its files, owned paths, leak guards, wire
@@ -10,6 +11,7 @@ import { codex } from "./codex.js";
 export const TOOL_ADAPTERS: Readonly<Record<ToolId, ToolAdapter>> = {
   "claude-code": claudeCode,
   codex,
+  "gemini-cli": geminiCli,
 };
 
 /** Every file adapter, by id. */

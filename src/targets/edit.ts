@@ -1,4 +1,5 @@
 import type { FilePlan } from "../model/types.js";
+import { applyDotenvPlan } from "./dotenv-file.js";
 import { applyJsonPlan } from "./json-file.js";
 import { applyTomlPlan } from "./toml-file.js";
 
@@ -13,7 +14,9 @@ export function applyFilePlan(text: string | null, plan: FilePlan): string | nul
       return applyJsonPlan(text, plan);
     case "toml":
       return applyTomlPlan(text, plan);
+    case "dotenv":
+      return applyDotenvPlan(text, plan);
     default:
-      throw new Error(`internal error: no editor for ${plan.format} files`);
+      throw new Error(`internal error: no editor for ${String(plan.format)} files`);
   }
 }

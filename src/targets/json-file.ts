@@ -12,17 +12,27 @@ import type { FilePlan } from "../model/types.js";
 import { lineColAt, stripBom, targetErrorAt } from "./position.js";
 import type { JsonObject, JsonValue, KeyPath } from "./types.js";
 
-/** Strict JSON (no comments, no trailing commas: Claude Code rejects both), root an object. */
+/** What a tool's JSON reader accepts beyond strict JSON. */
+export interface JsonDialect {
+  comments?: boolean;
+  trailingCommas?: boolean;
+}
+
+/**
+ * JSON as the tool reads it, root an object. Default strict (no comments, no trailing commas:
+ * Claude Code rejects both); JSONC readers (opencode, Gemini CLI, Qwen Code) accept comments.
+ */
 export function parseJsonTarget(
   file: string,
   text: string,
+  dialect: JsonDialect = {},
 ): { doc: JsonObject; tree: Node | null } {
   // An empty file (e.g. made with `touch`) reads as an empty object.
   if (stripBom(text).trim() === "") return { doc: {}, tree: null };
   const errors: ParseError[] = [];
   const tree = parseTree(stripBom(text), errors, {
-    disallowComments: true,
-    allowTrailingComma: false,
+    disallowComments: !dialect.comments,
+    allowTrailingComma: dialect.trailingCommas ?? false,
     allowEmptyContent: false,
   });
   const first = errors[0];

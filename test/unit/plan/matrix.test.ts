@@ -1,9 +1,19 @@
 import { describe, expect, it } from "vitest";
+import type { ToolId } from "../../../src/config/types.js";
 import { hashValue } from "../../../src/plan/hash.js";
 import { emptyLedger } from "../../../src/plan/ledger.js";
 import type { ChangeReason, Ledger, LedgerPath } from "../../../src/plan/types.js";
 import { createMemorySystem } from "../../support/memory-system.js";
-import { KEY_A, makeBinding, makeConfig, makeToken, planOnly, SETTINGS } from "./support.js";
+import {
+  GEMINI_ENV,
+  KEY_A,
+  makeAccount,
+  makeBinding,
+  makeConfig,
+  makeToken,
+  planOnly,
+  SETTINGS,
+} from "./support.js";
 
 /**
  * The planner matrix for one owned path (env.ANTHROPIC_BASE_URL), every combination of
@@ -173,14 +183,49 @@ const MATRIX: Record<Binding, Record<LedgerState, Record<Disk, Cell>>> = {
   },
 };
 
-function settingsText(disk: Disk, value: string | undefined): string | undefined {
-  if (disk === "file absent") return undefined;
-  const env: Record<string, string> = { KEEP: "1" };
-  if (value !== undefined) env.ANTHROPIC_BASE_URL = value;
-  return `${JSON.stringify({ model: "opus", env }, null, 2)}\n`;
+/** One owned path of one file format: the matrix runs for each of them. */
+interface Subject {
+  name: string;
+  tool: ToolId;
+  file: string;
+  path: string[];
+  /** The file with a KEEP entry of the user's, plus the path at `value` when given. */
+  text(value: string | undefined): string;
+  bound: ReturnType<typeof makeConfig>;
+  /** Every path the binding may change in this file (nothing else may appear in a plan). */
+  owned: string[];
 }
 
-function ledgerFor(state: LedgerState): Ledger {
+const relay = makeAccount("personal", "newapi");
+const SUBJECTS: Subject[] = [
+  {
+    name: "settings.json (JSON)",
+    tool: "claude-code",
+    file: SETTINGS,
+    path: ["env", "ANTHROPIC_BASE_URL"],
+    text: (value) => {
+      const env: Record<string, string> = { KEEP: "1" };
+      if (value !== undefined) env.ANTHROPIC_BASE_URL = value;
+      return `${JSON.stringify({ model: "opus", env }, null, 2)}\n`;
+    },
+    bound: makeConfig({
+      "claude-code": makeBinding("claude-code", { nodeUrl: D, keepOtherCredentials: true }),
+    }),
+    owned: ["env.ANTHROPIC_AUTH_TOKEN", "env.ANTHROPIC_BASE_URL"],
+  },
+  {
+    name: ".gemini/.env (dotenv)",
+    tool: "gemini-cli",
+    file: GEMINI_ENV,
+    path: ["GOOGLE_GEMINI_BASE_URL"],
+    text: (value) =>
+      `# mine\nexport KEEP=1\n${value === undefined ? "" : `GOOGLE_GEMINI_BASE_URL="${value}"\n`}`,
+    bound: makeConfig({ "gemini-cli": makeBinding("gemini-cli", { nodeUrl: D }) }, [relay]),
+    owned: ["GEMINI_API_KEY", "GOOGLE_GEMINI_BASE_URL"],
+  },
+];
+
+function ledgerFor(subject: Subject, state: LedgerState): Ledger {
   if (state === "lacks path") return emptyLedger();
   const entry: LedgerPath = {
     sha256: hashValue(W),
@@ -192,19 +237,16 @@ function ledgerFor(state: LedgerState): Ledger {
   return {
     version: 1,
     files: {
-      [SETTINGS]: {
-        tool: "claude-code",
+      [subject.file]: {
+        tool: subject.tool,
         createdFile: false,
         createdContainers: [],
-        paths: { "env.ANTHROPIC_BASE_URL": entry },
+        paths: { [subject.path.join(".")]: entry },
       },
     },
   };
 }
 
-const bound = makeConfig({
-  "claude-code": makeBinding("claude-code", { nodeUrl: D, keepOtherCredentials: true }),
-});
 const removed = makeConfig({});
 
 describe("planner matrix: binding × disk × ledger", () => {
@@ -218,50 +260,53 @@ describe("planner matrix: binding × disk × ledger", () => {
     for (const c of impossible) expect(c.impossible.length).toBeGreaterThan(20);
   });
 
-  for (const binding of ["present", "removed"] as const) {
-    for (const ledgerState of Object.keys(MATRIX[binding]) as LedgerState[]) {
-      for (const disk of Object.keys(MATRIX[binding][ledgerState]) as Disk[]) {
-        const cell = MATRIX[binding][ledgerState][disk];
-        const title = `binding ${binding}, ${disk}, ledger ${ledgerState}`;
-        // Impossible cells are counted and explained by the test above.
-        if ("impossible" in cell) continue;
-        it(title, async () => {
-          const ledger = ledgerFor(ledgerState);
-          // "key equal" while bound with a ledger entry means neuradock wrote D last time.
-          if (binding === "present" && disk === "key equal" && ledgerState !== "lacks path") {
-            const file = ledger.files[SETTINGS]!;
-            file.paths["env.ANTHROPIC_BASE_URL"]!.sha256 = hashValue(D);
-          }
-          const text = settingsText(disk, diskValue(binding, disk, ledgerState));
-          const system = createMemorySystem(text === undefined ? {} : { [SETTINGS]: text });
-          const config = binding === "present" ? bound : removed;
-          const tokens = binding === "present" ? { "claude-code": makeToken(KEY_A) } : {};
-          const plan = await planOnly(system, config, tokens, ledger);
+  for (const subject of SUBJECTS) {
+    for (const binding of ["present", "removed"] as const) {
+      for (const ledgerState of Object.keys(MATRIX[binding]) as LedgerState[]) {
+        for (const disk of Object.keys(MATRIX[binding][ledgerState]) as Disk[]) {
+          const cell = MATRIX[binding][ledgerState][disk];
+          const title = `${subject.name}: binding ${binding}, ${disk}, ledger ${ledgerState}`;
+          // Impossible cells are counted and explained by the test above.
+          if ("impossible" in cell) continue;
+          it(title, async () => {
+            const ledger = ledgerFor(subject, ledgerState);
+            // "key equal" while bound with a ledger entry means neuradock wrote D last time.
+            if (binding === "present" && disk === "key equal" && ledgerState !== "lacks path") {
+              const file = ledger.files[subject.file]!;
+              file.paths[subject.path.join(".")]!.sha256 = hashValue(D);
+            }
+            const text =
+              disk === "file absent"
+                ? undefined
+                : subject.text(diskValue(binding, disk, ledgerState));
+            const system = createMemorySystem(text === undefined ? {} : { [subject.file]: text });
+            const config = binding === "present" ? subject.bound : removed;
+            const tokens = binding === "present" ? { [subject.tool]: makeToken(KEY_A) } : {};
+            const plan = await planOnly(system, config, tokens, ledger);
 
-          const file = plan.files.find((f) => f.file === SETTINGS);
-          const change = file?.changes.find((c) => c.path.join(".") === "env.ANTHROPIC_BASE_URL");
-          expect(change?.action ?? null).toBe(cell.action);
-          if (cell.action) {
-            expect(change?.reason).toBe(cell.reason);
-            expect(change?.after).toBe(cell.after);
-          }
-          expect(plan.warnings.map((w) => w.code).sort()).toEqual([...cell.warnings].sort());
+            const file = plan.files.find((f) => f.file === subject.file);
+            const change = file?.changes.find((c) => c.path.join(".") === subject.path.join("."));
+            expect(change?.action ?? null).toBe(cell.action);
+            if (cell.action) {
+              expect(change?.reason).toBe(cell.reason);
+              expect(change?.after).toBe(cell.after);
+            }
+            expect(plan.warnings.map((w) => w.code).sort()).toEqual([...cell.warnings].sort());
 
-          const entry = plan.ledger[SETTINGS]?.paths["env.ANTHROPIC_BASE_URL"];
-          if (cell.ledger === "dropped") {
-            expect(entry).toBeUndefined();
-          } else {
-            expect(entry?.sha256).toBe(hashValue(cell.ledger.wrote));
-            if (cell.ledger.prior === "absent") expect(entry?.prior).toEqual({ kind: "absent" });
-            else expect(entry?.prior).toMatchObject({ kind: "value", value: cell.ledger.prior });
-          }
-          // Whatever the case, unowned keys are never in the plan.
-          for (const c of file?.changes ?? []) {
-            expect(["env.ANTHROPIC_AUTH_TOKEN", "env.ANTHROPIC_BASE_URL"]).toContain(
-              c.path.join("."),
-            );
-          }
-        });
+            const entry = plan.ledger[subject.file]?.paths[subject.path.join(".")];
+            if (cell.ledger === "dropped") {
+              expect(entry).toBeUndefined();
+            } else {
+              expect(entry?.sha256).toBe(hashValue(cell.ledger.wrote));
+              if (cell.ledger.prior === "absent") expect(entry?.prior).toEqual({ kind: "absent" });
+              else expect(entry?.prior).toMatchObject({ kind: "value", value: cell.ledger.prior });
+            }
+            // Whatever the case, unowned keys are never in the plan.
+            for (const c of file?.changes ?? []) {
+              expect(subject.owned).toContain(c.path.join("."));
+            }
+          });
+        }
       }
     }
   }

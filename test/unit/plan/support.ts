@@ -1,4 +1,10 @@
-import type { Account, Binding, Config, ToolId } from "../../../src/config/types.js";
+import {
+  type Account,
+  type Binding,
+  type Config,
+  TOOLS,
+  type ToolId,
+} from "../../../src/config/types.js";
 import { readActualState } from "../../../src/plan/actual.js";
 import { computePlan } from "../../../src/plan/compute-plan.js";
 import { buildDesiredState } from "../../../src/plan/desired.js";
@@ -15,6 +21,8 @@ export const ENV = { HOME } as NodeJS.ProcessEnv;
 export const SETTINGS = `${HOME}/.claude/settings.json`;
 export const AUTH = `${HOME}/.codex/auth.json`;
 export const CODEX_TOML = `${HOME}/.codex/config.toml`;
+export const GEMINI_ENV = `${HOME}/.gemini/.env`;
+export const GEMINI_SETTINGS = `${HOME}/.gemini/settings.json`;
 
 export const KEY_A = "sk-AAAAaaaaAAAAaaaaAAAAaaaaAAAAaaaa1111";
 export const KEY_B = "sk-BBBBbbbbBBBBbbbbBBBBbbbbBBBBbbbb2222";
@@ -116,7 +124,7 @@ export async function planOnly(
   env: NodeJS.ProcessEnv = ENV,
 ): Promise<Plan> {
   const targets = locateTargets(env, "linux");
-  const tools = (["claude-code", "codex"] as const).filter(
+  const tools = TOOLS.filter(
     (t) =>
       config.bindings[t] !== undefined ||
       Object.values(targets).some((x) => x.tool === t && ledger.files[x.path]),

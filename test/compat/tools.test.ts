@@ -1,0 +1,253 @@
+// The tools of tools.md (Gemini CLI, Qwen Code, opencode) against their real clients: a user's
+// realistic setup with a competing credential of their own; `plan` lists the changes; `apply -y`;
+// the client answers through the bound node with the bound key and nothing else; a second
+// apply writes nothing; hand drift is reported and put back; removing the binding gives every
+// file back byte for byte, and deletes only the files neuradock created.
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type FakeGateway, startFakeGateway } from "../support/fake-gateway/index.js";
+import { credentialHeaders, findSecrets, makeTempHome, writeFileDeep } from "./fixtures.js";
+import {
+  type LlmServer,
+  type LoggedRequest,
+  pathOf,
+  REPLY_TEXT,
+  startLlmServer,
+} from "./llm-server.js";
+import { changedFiles, runNeuradock, snapshotFiles } from "./neuradock.js";
+import { type ClientRun, describeRun, type RunOptions, runGeminiPrompt } from "./run-client.js";
+
+const KEY = "CompatToolsKeyTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTT01";
+const SPARE = "CompatToolsSpareSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSS02";
+const ACCESS_TOKEN = "compat-tools-access-token-0003";
+/** The user's own credentials, already in their files: none may reach any node. */
+const USER = {
+  geminiKey: "AIzaUserOwnGeminiKey0000000000000000004",
+  googleKey: "AIzaUserOwnGoogleKey0000000000000000005",
+  oauthAccess: "ya29.user-oauth-access-token-0006",
+  oauthRefresh: "1//user-oauth-refresh-token-0007",
+} as const;
+const SECRETS_NOT_BOUND = [SPARE, ACCESS_TOKEN, ...Object.values(USER)];
+
+let gateway: FakeGateway;
+let node: LlmServer;
+/** The user's previous endpoint: nothing may go there once bound. */
+let previous: LlmServer;
+const cleanups: Array<() => void> = [];
+
+beforeAll(async () => {
+  gateway = await startFakeGateway({
+    users: [
+      {
+        id: 4004,
+        username: "relay",
+        accessToken: ACCESS_TOKEN,
+        tokens: [
+          { id: 41, name: "main", key: KEY, unlimited_quota: true },
+          { id: 42, name: "spare", key: SPARE, remain_quota: 1 },
+        ],
+      },
+    ],
+  });
+  node = await startLlmServer();
+  previous = await startLlmServer();
+});
+afterAll(async () => {
+  await Promise.all([gateway.close(), node.close(), previous.close()]);
+});
+afterEach(() => {
+  node.clear();
+  previous.clear();
+  for (const c of cleanups.splice(0)) c();
+});
+
+interface World {
+  home: string;
+  config: string;
+  env: Record<string, string>;
+}
+
+function makeWorld(label: string): World {
+  const { home, cleanup } = makeTempHome(label);
+  cleanups.push(cleanup);
+  return {
+    home,
+    config: join(home, "neuradock.yaml"),
+    env: { NEURADOCK_STATE_DIR: join(home, "state", "neuradock"), COMPAT_TOKEN: ACCESS_TOKEN },
+  };
+}
+
+function writeConfig(world: World, binding: string[] | null): void {
+  const lines = [
+    "version: 1",
+    "accounts:",
+    "  relay:",
+    "    provider: newapi",
+    `    url: ${gateway.url}`,
+    "    user_id: 4004",
+    "    access_token: ${COMPAT_TOKEN}",
+    "nodes:",
+    "  newapi:",
+    `    loopback: ${node.url}`,
+  ];
+  if (binding) lines.push("bindings:", ...binding);
+  writeFileDeep(world.config, `${lines.join("\n")}\n`);
+}
+
+async function neuradock(world: World, args: string[]): Promise<ClientRun> {
+  const [command = "plan", ...rest] = args;
+  return runNeuradock([command, "-c", world.config, ...rest], { home: world.home, env: world.env });
+}
+
+async function applyYes(world: World): Promise<ClientRun> {
+  const run = await neuradock(world, ["apply", "-y"]);
+  expect(run.code, describeRun(run)).toBe(0);
+  expect(`${run.stdout}${run.stderr}`).not.toContain(KEY);
+  return run;
+}
+
+/** One tool of tools.md, as the acceptance walk needs it. */
+interface ToolCase {
+  tool: string;
+  binding: string[];
+  /** The files neuradock writes for this tool, in the world's home. */
+  files(world: World): string[];
+  /** The user's realistic setup, with a competing credential of their own. */
+  writeUserSetup(world: World): void;
+  /** The owned paths `plan` must list. */
+  planPaths: string[];
+  run(opts: RunOptions): Promise<ClientRun>;
+  /** The request(s) the answer came from. */
+  isModelRequest(req: LoggedRequest): boolean;
+  /** The credential headers the bound key must travel in, and nothing else. */
+  credentials(key: string): Record<string, string>;
+  /** A hand edit of an owned value in one of the files: [file, new text]. */
+  drift(world: World, text: (file: string) => string): [string, string];
+}
+
+async function acceptance(c: ToolCase): Promise<void> {
+  const world = makeWorld(c.tool);
+  c.writeUserSetup(world);
+  const files = c.files(world);
+  const original = snapshotFiles(files);
+  writeConfig(world, c.binding);
+
+  const plan = await neuradock(world, ["plan"]);
+  expect(plan.code, describeRun(plan)).toBe(0);
+  for (const path of c.planPaths) expect(plan.stdout).toContain(path);
+  expect(plan.stdout).not.toContain(KEY);
+
+  await applyYes(world);
+  const run = await c.run({ home: world.home });
+  expect(run.code, describeRun(run)).toBe(0);
+  expect(run.stdout).toContain(REPLY_TEXT);
+  const answered = node.requests.filter(c.isModelRequest);
+  expect(answered.length, "no model request reached the bound node").toBeGreaterThan(0);
+  for (const req of node.requests) {
+    const creds = credentialHeaders(req);
+    if (Object.keys(creds).length > 0 || c.isModelRequest(req)) {
+      expect(creds, `${req.method} ${req.url}`).toEqual(c.credentials(`sk-${KEY}`));
+    }
+    expect(findSecrets(req, SECRETS_NOT_BOUND), `${req.method} ${req.url}`).toEqual([]);
+  }
+  expect(previous.requests).toEqual([]);
+
+  // Converged, even after the client ran (and whatever it wrote of its own).
+  const second = await neuradock(world, ["plan", "--detailed-exitcode"]);
+  expect(second.code, describeRun(second)).toBe(0);
+  const boundBytes = snapshotFiles(files);
+
+  const [file, edited] = c.drift(world, (f) => String(boundBytes.get(f)));
+  writeFileDeep(file, edited);
+  const drift = await neuradock(world, ["plan"]);
+  expect(drift.stdout + drift.stderr).toMatch(/changed by hand/);
+  await applyYes(world);
+  expect(changedFiles(boundBytes, snapshotFiles(files))).toEqual([]);
+
+  writeConfig(world, null);
+  await applyYes(world);
+  expect(changedFiles(original, snapshotFiles(files))).toEqual([]);
+}
+
+/** A fresh home: the files neuradock creates go again on removal, nothing else. */
+async function freshHome(c: ToolCase): Promise<void> {
+  const world = makeWorld(`${c.tool}-fresh`);
+  const files = c.files(world);
+  writeConfig(world, c.binding);
+  await applyYes(world);
+  for (const [f, bytes] of snapshotFiles(files)) expect(bytes, f).not.toBeNull();
+  writeConfig(world, null);
+  await applyYes(world);
+  for (const [f, bytes] of snapshotFiles(files)) expect(bytes, f).toBeNull();
+}
+
+const gemini: ToolCase = {
+  tool: "gemini-cli",
+  binding: [
+    "  gemini-cli:",
+    "    account: relay",
+    "    token: main",
+    "    node: loopback",
+    "    model: gemini-2.5-pro",
+  ],
+  files: (w) => [join(w.home, ".gemini", ".env"), join(w.home, ".gemini", "settings.json")],
+  writeUserSetup(w) {
+    writeFileDeep(
+      join(w.home, ".gemini", ".env"),
+      [
+        "# my Gemini setup",
+        `export GOOGLE_API_KEY='${USER.googleKey}'   # for Vertex, some days`,
+        `GEMINI_API_KEY="${USER.geminiKey}"`,
+        `GOOGLE_GEMINI_BASE_URL=${previous.url}`,
+        "",
+      ].join("\n"),
+      0o600,
+    );
+    writeFileDeep(
+      join(w.home, ".gemini", "settings.json"),
+      [
+        "{",
+        "  // written by hand",
+        '  "general": { "vimMode": true },',
+        '  "security": { "auth": { "selectedType": "oauth-personal" } },',
+        '  "privacy": { "usageStatisticsEnabled": false }',
+        "}",
+        "",
+      ].join("\n"),
+    );
+    // A Google login the CLI would use with oauth-personal: it must stay unused.
+    writeFileDeep(
+      join(w.home, ".gemini", "oauth_creds.json"),
+      JSON.stringify({
+        access_token: USER.oauthAccess,
+        refresh_token: USER.oauthRefresh,
+        token_type: "Bearer",
+        expiry_date: Date.now() + 3_600_000,
+      }),
+      0o600,
+    );
+  },
+  planPaths: [
+    "GEMINI_API_KEY",
+    "GOOGLE_GEMINI_BASE_URL",
+    "GEMINI_MODEL",
+    "security.auth.selectedType",
+  ],
+  run: runGeminiPrompt,
+  isModelRequest: (req) =>
+    /^\/v1beta\/models\/gemini-2\.5-pro:(stream)?[gG]enerateContent$/.test(pathOf(req.url)),
+  credentials: (key) => ({ "x-goog-api-key": key }),
+  drift(w, text) {
+    const file = join(w.home, ".gemini", ".env");
+    return [file, text(file).replace(/GEMINI_MODEL=.*/, "GEMINI_MODEL=gemini-2.5-flash")];
+  },
+};
+
+describe("Gemini CLI (real client)", () => {
+  it("acceptance: plan, apply, the real client, converged, drift, removal", async () => {
+    await acceptance(gemini);
+  });
+  it("fresh home: creates .env and settings.json, removes them again", async () => {
+    await freshHome(gemini);
+  });
+});
