@@ -1,5 +1,5 @@
 import { TargetError } from "../errors.js";
-import type { FilePlan } from "../plan/types.js";
+import type { FilePlan } from "../model/types.js";
 import { canonicalJson, deleteAtPath, setAtPath } from "./doc-path.js";
 import { lineColAt, targetErrorAt } from "./position.js";
 import type { JsonObject, JsonValue } from "./types.js";

@@ -1,4 +1,4 @@
-import type { DesiredEntry } from "../plan/types.js";
+import type { DesiredEntry } from "../model/types.js";
 import type { LocateContext, TargetAdapter, ToolAdapter } from "./adapter.js";
 import { envValue, nodeRoot, stringAt, trimUrl } from "./adapter.js";
 import { parseDotenvTarget } from "./dotenv-file.js";

@@ -34,7 +34,9 @@ describe("neuradock completion", () => {
     const text = await script("zsh");
     expect(text.startsWith("#compdef neuradock")).toBe(true);
     for (const c of COMMANDS) expect(text).toContain(`'${c}:`);
-    expect(text).toMatch(/--target\[limit to this tool[^\]]*\]:value:\(claude-code codex gemini-cli\)/);
+    expect(text).toMatch(
+      /--target\[limit to this tool[^\]]*\]:value:\(claude-code codex gemini-cli\)/,
+    );
   });
 
   it("fish: one line per command and option", async () => {
