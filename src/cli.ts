@@ -15,7 +15,7 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     process.stderr.write(
-      `Error: internal error: ${err instanceof Error ? err.message : String(err)}\n`,
+      `error: internal error: ${err instanceof Error ? err.message : String(err)}\n`,
     );
     process.exitCode = 1;
   },

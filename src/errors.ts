@@ -1,7 +1,7 @@
 /**
- * Typed errors: thrown anywhere, caught in exactly one place (`main` in src/main.ts), which
- * alone prints them and maps them to an exit code. Messages are one paragraph and never
- * carry a secret.
+ * Typed errors: thrown anywhere, caught in exactly one place (`main` in src/main.ts, printed
+ * by src/report-error.ts), which alone maps them to an exit code. Messages are one paragraph
+ * and never carry a secret.
  */
 export class NeuradockError extends Error {
   readonly exitCode: number = 1;
@@ -57,6 +57,9 @@ export class ProviderError extends NeuradockError {
 /** A tool's file (settings.json, auth.json, config.toml) cannot be read, parsed or written. */
 export class TargetError extends NeuradockError {
   readonly file: string;
+  /** Where in the file, when the problem has a place (a parse error). */
+  line?: number;
+  col?: number;
 
   constructor(file: string, message: string) {
     super(`${file}: ${message}`);

@@ -17,35 +17,34 @@ export async function main(argv: string[], io?: Io): Promise<number> {
   }
   const { processIo } = await import("./commands/io.js");
   const theIo = io ?? processIo();
+  // With --json, a failure is a JSON diagnostic on stdout too, so a script reads one format.
+  const json = jsonRequested(argv);
   try {
     const { buildProgram } = await import("./commands/program.js");
     let code = 0;
-    const program = buildProgram(theIo, VERSION, (c) => {
-      code = c;
-    });
+    const program = buildProgram(
+      theIo,
+      VERSION,
+      (c) => {
+        code = c;
+      },
+      { json },
+    );
     await program.parseAsync(argv, { from: "user" });
     return code;
   } catch (err) {
-    return reportError(err, theIo);
+    const { reportError } = await import("./report-error.js");
+    return reportError(err, theIo, json);
   }
 }
 
-async function reportError(err: unknown, io: Io): Promise<number> {
-  const { NeuradockError } = await import("./errors.js");
-  const commanderCode = (err as { code?: string } | null)?.code;
-  if (typeof commanderCode === "string" && commanderCode.startsWith("commander.")) {
-    // commander already printed its message (or help/version); map its exit code.
-    const exitCode = (err as { exitCode?: number }).exitCode ?? 1;
-    return exitCode === 0 ? 0 : 1;
+/** `--json` given as an option (not after `--`, not as the value of another option). */
+function jsonRequested(argv: readonly string[]): boolean {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--") return false;
+    if (arg === "--json") return true;
+    if (arg === "-c" || arg === "--config" || arg === "--out" || arg === "--target") i++;
   }
-  if (err instanceof NeuradockError) {
-    io.stderr.write(`Error: ${err.message}\n`);
-    for (const line of err.details) io.stderr.write(`  ${line}\n`);
-    return err.exitCode;
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  io.stderr.write(`Error: internal error: ${message}\n`);
-  if (io.env.NEURADOCK_DEBUG && err instanceof Error && err.stack)
-    io.stderr.write(`${err.stack}\n`);
-  return 1;
+  return false;
 }

@@ -28,23 +28,48 @@ export async function runCompletion(
 }
 
 export function describeCommands(program: Command): CommandSpec[] {
-  return program.commands.map((cmd) => ({
-    name: cmd.name(),
-    description: cmd.description(),
-    options: [
-      ...cmd.options.map((o) => ({
-        flags: [o.short, o.long].filter((f): f is string => typeof f === "string"),
-        description: o.description,
-        takesValue: o.required || o.optional,
-        choices: o.argChoices ?? (o.long === "--target" ? [...TOOLS] : undefined),
-      })),
-      { flags: ["-h", "--help"], description: "display help", takesValue: false },
-    ],
-  }));
+  return program.commands
+    .filter((cmd) => !cmd.name().startsWith("__"))
+    .map((cmd) => ({
+      name: cmd.name(),
+      description: cmd.description(),
+      options: [
+        ...cmd.options.map((o) => ({
+          flags: [o.short, o.long].filter((f): f is string => typeof f === "string"),
+          description: o.description,
+          takesValue: o.required || o.optional,
+          choices: o.argChoices ?? (o.long === "--target" ? [...TOOLS] : undefined),
+        })),
+        { flags: ["-h", "--help"], description: "display help", takesValue: false },
+      ],
+    }));
 }
 
 const TOOLS_HINT = TOOLS.join(" ");
 const PROVIDERS_HINT = "anyrouter agentrouter newapi";
+/** Commands whose argument is an account id of the config in use. */
+const ACCOUNT_COMMANDS = ["tokens", "checkin"];
+/** Asks neuradock itself, so the names always come from the config it would use. */
+const LIST_ACCOUNTS = "neuradock __complete accounts 2>/dev/null";
+
+/**
+ * `neuradock __complete accounts`: the account ids of the config that would be used (`-c`
+ * honoured), one per line; nothing at all when there is no valid config. Never prints a value.
+ */
+export async function runCompleteWords(
+  opts: { what: string; config?: string },
+  io: Io,
+): Promise<number> {
+  if (opts.what !== "accounts") return 0;
+  try {
+    const { loadCommandConfig } = await import("./command-config.js");
+    const config = await loadCommandConfig(opts, io, { usedAccounts: [] });
+    for (const id of Object.keys(config.accounts)) io.stdout.write(`${id}\n`);
+  } catch {
+    // A shell completing a word has no use for an error message.
+  }
+  return 0;
+}
 
 function renderBashCompletion(specs: CommandSpec[]): string {
   const cases = specs
@@ -61,7 +86,11 @@ _neuradock() {
   prev="\${COMP_WORDS[COMP_CWORD-1]}"
   cmd="\${COMP_WORDS[1]}"
   if [ "$COMP_CWORD" -eq 1 ]; then
-    COMPREPLY=( $(compgen -W "${specs.map((s) => s.name).join(" ")} --help --version" -- "$cur") )
+    COMPREPLY=( $(compgen -W "${specs.map((s) => s.name).join(" ")} help --help --version" -- "$cur") )
+    return
+  fi
+  if [ "$cmd" = help ]; then
+    COMPREPLY=( $(compgen -W "${specs.map((s) => s.name).join(" ")}" -- "$cur") )
     return
   fi
   case "$prev" in
@@ -75,6 +104,9 @@ ${cases}
     *) opts="" ;;
   esac
   if [ "$cmd" = nodes ] && [[ "$cur" != -* ]]; then opts="$opts ${PROVIDERS_HINT}"; fi
+  case "$cmd" in ${ACCOUNT_COMMANDS.join("|")})
+    if [[ "$cur" != -* ]]; then opts="$opts $(${LIST_ACCOUNTS})"; fi ;;
+  esac
   if [ "$cmd" = apply ] && [[ "$cur" != -* ]]; then COMPREPLY=( $(compgen -f -- "$cur") ); fi
   COMPREPLY+=( $(compgen -W "$opts" -- "$cur") )
 }
@@ -104,21 +136,31 @@ function renderZshCompletion(specs: CommandSpec[]): string {
           return `        '${names}[${zshQuote(o.description)}]${value}'`;
         })
         .join(" \\\n");
-      return `      ${s.name})\n        _arguments \\\n${args} \\\n        '*:file:_files' ;;`;
+      const rest = ACCOUNT_COMMANDS.includes(s.name)
+        ? "'*:account:_neuradock_accounts'"
+        : "'*:file:_files'";
+      return `      ${s.name})\n        _arguments \\\n${args} \\\n        ${rest} ;;`;
     })
     .join("\n");
   return `#compdef neuradock
 # zsh completion for neuradock — add to ~/.zshrc:  eval "$(neuradock completion zsh)"
+_neuradock_accounts() {
+  local -a accounts
+  accounts=(\${(f)"$(${LIST_ACCOUNTS})"})
+  _describe 'account' accounts
+}
 _neuradock() {
   local -a commands
   commands=(
 ${commands}
+    'help:show the help of a command'
   )
   if (( CURRENT == 2 )); then
     _describe 'command' commands
     return
   fi
   case "$words[2]" in
+    help) _describe 'command' commands ;;
 ${cases}
   esac
 }
@@ -150,5 +192,10 @@ function renderFishCompletion(specs: CommandSpec[]): string {
       lines.push(`${line} -d ${fishQuote(o.description)}`);
     }
   }
+  lines.push(
+    `complete -c neuradock -n "not __fish_seen_subcommand_from ${names} help" -a help -d 'show the help of a command'`,
+    `complete -c neuradock -n "__fish_seen_subcommand_from help" -a ${fishQuote(names)}`,
+    `complete -c neuradock -n "__fish_seen_subcommand_from ${ACCOUNT_COMMANDS.join(" ")}" -a "(${LIST_ACCOUNTS})" -d account`,
+  );
   return `${lines.join("\n")}\n`;
 }

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { TOOLS } from "../config/types.js";
+import { oneLine } from "../report-error.js";
 import type {
   ApplyCliOptions,
   InitCliOptions,
@@ -35,13 +36,17 @@ function positiveSeconds(value: string): string {
  * The command-line surface. Each action imports its command module only when it runs.
  * Commands return their exit code; errors propagate to the boundary in src/main.ts.
  */
-export function buildProgram(io: Io, version: string, setExit: SetExit): Command {
+export function buildProgram(
+  io: Io,
+  version: string,
+  setExit: SetExit,
+  mode: { json?: boolean } = {},
+): Command {
   const program = new Command("neuradock")
     .description(
       "Keep the API credentials of Claude Code and Codex in sync with neuradock.yaml, GitOps-style.",
     )
     .version(version, "-V, --version")
-    .showHelpAfterError()
     .addHelpText(
       "after",
       "\nExit codes: 0 success, 1 error (nothing was written), 2 changes pending (plan --detailed-exitcode).\nDocs: the README, and `neuradock <command> --help`.",
@@ -50,6 +55,12 @@ export function buildProgram(io: Io, version: string, setExit: SetExit): Command
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
+      // One line, in the style of every other error, with commander's suggestion and a
+      // pointer to help; with --json the boundary prints a JSON diagnostic instead.
+      outputError: (s, write) => {
+        if (mode.json) return;
+        write(`${oneLine(s)} (see \`neuradock --help\`)\n`);
+      },
     });
 
   const withConfig = (cmd: Command) =>
@@ -150,6 +161,14 @@ export function buildProgram(io: Io, version: string, setExit: SetExit): Command
     .action(async (shell: string) => {
       const { runCompletion } = await import("./completion.js");
       setExit(await runCompletion({ shell }, io, program));
+    });
+
+  // For the completion scripts: `neuradock __complete accounts` lists the config's account ids.
+  withConfig(program.command("__complete", { hidden: true }))
+    .argument("<what>")
+    .action(async (what: string, opts: GlobalOptions) => {
+      const { runCompleteWords } = await import("./completion.js");
+      setExit(await runCompleteWords({ ...opts, what }, io));
     });
 
   return program;

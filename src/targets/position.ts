@@ -23,6 +23,8 @@ export function targetErrorAt(
 ): TargetError {
   const err = new TargetError(file, message);
   err.message = `${file}:${line}:${col}: ${message}`;
+  err.line = line;
+  err.col = col;
   return err;
 }
 

@@ -113,7 +113,7 @@ describe("neuradock nodes (built CLI)", () => {
     const r = run(["nodes", "agentroutr"], home);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
-      "Error: unknown provider 'agentroutr' — did you mean 'agentrouter'? (expected one of anyrouter, agentrouter, newapi)\n",
+      "error: unknown provider 'agentroutr' — did you mean 'agentrouter'? (expected one of anyrouter, agentrouter, newapi)\n",
     );
   });
 
@@ -126,7 +126,7 @@ describe("neuradock nodes (built CLI)", () => {
     const r = run(["nodes"], dir);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
-      "Error: neuradock.yaml:4:5: custom node 'default' would shadow the built-in anyrouter node 'default'; choose another name\n",
+      "error: neuradock.yaml:4:5: custom node 'default' would shadow the built-in anyrouter node 'default'; choose another name\n",
     );
     expect(r.stdout).toBe("");
   });
@@ -134,6 +134,6 @@ describe("neuradock nodes (built CLI)", () => {
   it("fails when -c names a missing file", () => {
     const r = run(["nodes", "-c", "missing.yaml"], home);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe("Error: missing.yaml:1:1: no such file\n");
+    expect(r.stderr).toBe("error: missing.yaml:1:1: no such file\n");
   });
 });

@@ -27,7 +27,7 @@ describe("neuradock validate (built CLI)", () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
     for (const line of expected) expect(r.stderr).toContain(`${name}:${line}`);
-    expect(r.stderr.startsWith("Error: ")).toBe(true);
+    expect(r.stderr.startsWith("error: ")).toBe(true);
     expect(r.stderr).not.toContain("    at ");
     for (const secret of NEVER_SHOWN) expect(r.stdout + r.stderr).not.toContain(secret);
   });
@@ -74,7 +74,7 @@ describe("neuradock validate (built CLI)", () => {
     const r = run(["validate"], dir);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
-      /^Error: no neuradock\.yaml found \(looked in .+\); run `neuradock init` or pass -c FILE\n$/,
+      /^error: no neuradock\.yaml found \(looked in .+\); run `neuradock init` or pass -c FILE\n$/,
     );
   });
 
@@ -84,7 +84,7 @@ describe("neuradock validate (built CLI)", () => {
     const r = run(["validate", "-c", big], home);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
-      `Error: ${big}:1:1: the file is 5.0 MB; a config file may be at most 1 MB\n`,
+      `error: ${big}:1:1: the file is 5.0 MB; a config file may be at most 1 MB\n`,
     );
   });
 });

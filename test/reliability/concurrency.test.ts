@@ -66,7 +66,7 @@ async function applyInParallel(): Promise<Run[]> {
     if (r.code !== 0) {
       expect(r.code, r.stderr).toBe(1);
       expect(r.stderr).toMatch(
-        /^Error: (another neuradock apply is running|.*changed while the plan was shown)/,
+        /^error: (another neuradock apply is running|.*changed while the plan was shown)/,
       );
       expect(r.stderr).not.toMatch(/^\s+at /m);
     }

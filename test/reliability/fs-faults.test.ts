@@ -97,7 +97,7 @@ async function snapshot(): Promise<Record<string, string | null>> {
 
 async function expectUntouched(before: Record<string, string | null>, run: Run): Promise<void> {
   expect(run.code).toBe(1);
-  expect(run.stderr).toMatch(/^Error: /);
+  expect(run.stderr).toMatch(/^error: /);
   expect(run.stderr).not.toMatch(/internal error|at .*\.js:\d+/);
   expect(await snapshot()).toEqual(before);
   expect(existsSync(join(home, "state", "ledger.json"))).toBe(false);

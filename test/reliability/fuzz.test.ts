@@ -469,7 +469,7 @@ describe("fuzz: a few broken files through the built CLI", () => {
           });
           // A parse problem, or (when the broken text still parses) the unreachable relay.
           expect(r.status, r.stderr).toBe(1);
-          expect(r.stderr).toMatch(/^Error: /);
+          expect(r.stderr).toMatch(/^error: /);
           expect(r.stderr).not.toMatch(/^\s+at /m);
           expect(r.stderr).not.toContain("internal error");
           expectNoSecret(r.stdout + r.stderr);

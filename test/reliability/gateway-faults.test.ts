@@ -86,7 +86,7 @@ function allSecrets(): string[] {
 /** A failed plan: exit 1, one short paragraph naming the account, no stack, no secret. */
 function expectClearFailure(r: Run, ...mentions: (string | RegExp)[]): void {
   expect(r.code, r.stderr).toBe(1);
-  expect(r.stderr).toMatch(/^Error: /);
+  expect(r.stderr).toMatch(/^error: /);
   expect(r.stderr).toContain("account 'personal'");
   for (const m of mentions) {
     if (typeof m === "string") expect(r.stderr).toContain(m);
