@@ -16,9 +16,22 @@ export async function main(argv: string[], io?: Io): Promise<number> {
     return 0;
   }
   const { processIo } = await import("./commands/io.js");
-  const theIo = io ?? processIo();
-  // With --json, a failure is a JSON diagnostic on stdout too, so a script reads one format.
+  const baseIo = io ?? processIo();
+  // With --json, a failure is a JSON diagnostic on stdout too, so a script reads one format;
+  // unless the command already printed its JSON document (tokens naming the accounts it could
+  // not read): stdout then stays one document, and the error goes to stderr as text.
   const json = jsonRequested(argv);
+  let printed = false;
+  // Object.create, not a spread: Io's lazy `stdin` getter must stay lazy.
+  const theIo: Io = json ? Object.create(baseIo) : baseIo;
+  if (json) {
+    theIo.stdout = {
+      write: (chunk: string) => {
+        printed = true;
+        return baseIo.stdout.write(chunk);
+      },
+    };
+  }
   try {
     const { buildProgram } = await import("./commands/program.js");
     let code = 0;
@@ -34,7 +47,7 @@ export async function main(argv: string[], io?: Io): Promise<number> {
     return code;
   } catch (err) {
     const { reportError } = await import("./report-error.js");
-    return reportError(err, theIo, json);
+    return reportError(err, baseIo, json && !printed);
   }
 }
 

@@ -2,7 +2,7 @@ import { type LoadConfigOptions, loadConfig } from "../config/index.js";
 import type { Config } from "../config/types.js";
 import type { GlobalOptions, Io } from "./io.js";
 
-/** neuradock.yaml for a command: `-c FILE`, else the search of design.md, from the cwd. */
+/** neuradock.yaml for a command: `-c FILE`, else the search of docs/contract.md, from the cwd. */
 export function loadCommandConfig(
   opts: GlobalOptions,
   io: Io,

@@ -40,7 +40,9 @@ export async function runInit(opts: InitCliOptions, io: Io): Promise<number> {
   const { file, found } = await chooseFile(opts, io);
   const st = await system.stat(file);
   if (st && st.kind !== "file") throw new UsageError(`${file} is not a regular file`);
-  const existing = opts.force || !st ? null : await system.readFile(file);
+  const text = opts.force || !st ? null : await system.readFile(file);
+  // An empty file (`touch neuradock.yaml`) has nothing to keep: it gets the starter.
+  const existing = text !== null && text.replace(/^\uFEFF/, "").trim() !== "" ? text : null;
 
   const [{ locateTargets }, { ADAPTERS }, { readActualFile }] = await Promise.all([
     import("../targets/locate.js"),

@@ -113,7 +113,7 @@ function pickAccount(name: string, accounts: Account[], file: string): Account {
   );
 }
 
-/** The `tokens --json` contract of design.md, with relay.md §2's balances. */
+/** The `tokens --json` contract of docs/contract.md, with relay.md §2's balances. */
 export function renderTokensJson(listings: AccountTokens[]) {
   return {
     accounts: listings.map((l) => ({

@@ -44,15 +44,26 @@ export function detectSetups(
       continue;
     }
     const merged: DetectedSetup = {};
+    let urlFile = "";
     for (const f of toolFiles) {
       const detect = adapters[f.target.id]?.detect;
       if (f.kind !== "present" || !detect) continue;
       const part = detect(f.doc);
+      if (merged.nodeUrl === undefined && part.nodeUrl !== undefined) urlFile = f.target.path;
       merged.nodeUrl ??= part.nodeUrl;
       merged.key ??= part.key;
       merged.providerId ??= part.providerId;
     }
     if (merged.nodeUrl === undefined || !isWebUrl(merged.nodeUrl)) continue;
+    if (hasUserInfo(merged.nodeUrl)) {
+      // It would be copied into neuradock.yaml, a file meant to be committed.
+      skipped.push({
+        tool,
+        file: urlFile,
+        reason: `${urlFile}: the relay URL carries a user name or password`,
+      });
+      continue;
+    }
     setups.push({
       tool,
       nodeUrl: merged.nodeUrl,
@@ -61,6 +72,11 @@ export function detectSetups(
     });
   }
   return { setups, skipped };
+}
+
+function hasUserInfo(url: string): boolean {
+  const u = new URL(url);
+  return u.username !== "" || u.password !== "";
 }
 
 function isWebUrl(url: string): boolean {

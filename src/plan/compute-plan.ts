@@ -28,7 +28,7 @@ import type {
 
 /**
  * The plan: pure and synchronous, handed everything it needs (desired state, what is on disk,
- * the ledger). Implements design.md "Ownership rules, precisely".
+ * the ledger). Implements docs/contract.md, "What is written, and ownership".
  */
 export function computePlan(
   desired: DesiredState,

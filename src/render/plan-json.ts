@@ -6,7 +6,7 @@ import { redactValue } from "../secret.js";
 import { formatKeyPath, isSensitivePath } from "../targets/key-path.js";
 import type { JsonValue } from "../targets/types.js";
 
-/** The public plan JSON (design.md): what `plan --json` prints and the human renderer reads. */
+/** The public plan JSON (docs/contract.md): what `plan --json` prints and the human renderer reads. */
 export interface PlanJson {
   format_version: "1";
   changes: PlanJsonChange[];

@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 
 const execFileAsync = promisify(execFile);
 
-/** The one place the client versions are pinned (targets.md: claude-code 2.1.x, codex 0.17x). */
+/** The one place the client versions are pinned (docs/tools/claude-code.md and codex.md name them). */
 export const COMPAT_CLIENTS = {
   claude: { pkg: "@anthropic-ai/claude-code", version: "2.1.332" },
   codex: { pkg: "@openai/codex", version: "0.171.0" },

@@ -1,5 +1,5 @@
-// Step 1 of the compatibility story: the file shapes targets.md documents, written by hand,
-// against the real clients. If these fail, the clients changed and targets.md is stale.
+// Step 1 of the compatibility story: the file shapes docs/tools/*.md document, written by hand,
+// against the real clients. If these fail, the clients changed and docs/tools/ is stale.
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {

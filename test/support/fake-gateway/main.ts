@@ -1,7 +1,7 @@
 import { DEMO_ACCOUNTS, DEMO_USERS } from "./dataset.js";
 import { startFakeGateway } from "./server.js";
 
-/** `npm run fake-gateway [-- --port N] [--mask] [--plain] [--latency MS]`: the demo world, live. */
+/** `npm run fake-gateway [-- --port N] [--mask] [--plain] [--latency MS]`: the demo world, live (flags: README, "The fake relay"). */
 async function runFakeGateway(argv: string[]): Promise<void> {
   const arg = (name: string) => {
     const i = argv.indexOf(name);

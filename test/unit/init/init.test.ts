@@ -196,3 +196,26 @@ describe("the schema's public address", () => {
     expect(SCHEMA_URL).toMatch(/^https:\/\//);
   });
 });
+
+describe("detectSetups refuses to copy credentials out of a URL", () => {
+  it("a relay URL with a user name or password is skipped, saying why", () => {
+    const { setups, skipped } = detectSetups(
+      [
+        present("codex-auth", { OPENAI_API_KEY: "sk-c" }),
+        present("codex-config", {
+          model_provider: "r",
+          model_providers: { r: { base_url: "https://me:pw@r.example.com/v1" } },
+        }),
+      ],
+      ADAPTERS,
+    );
+    expect(setups).toEqual([]);
+    expect(skipped).toEqual([
+      {
+        tool: "codex",
+        file: T["codex-config"].path,
+        reason: `${T["codex-config"].path}: the relay URL carries a user name or password`,
+      },
+    ]);
+  });
+});

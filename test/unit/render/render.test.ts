@@ -47,12 +47,12 @@ const both = makeConfig({
 const tokens = { "claude-code": makeToken(KEY_A), codex: makeToken(KEY_B) };
 
 describe("plan rendering", () => {
-  it("JSON: the design.md shape, secrets redacted", async () => {
+  it("JSON: the shape of docs/contract.md, secrets redacted", async () => {
     const plan = await planOnly(realisticSystem(), both, tokens);
     const json = renderPlanJson(plan, { showSecrets: false });
     const text = `${JSON.stringify(json, null, 2)}\n`;
     expectGolden("plan-first-bind.json", text);
-    // design.md's fields, then `files` (whole-file actions), an addition readers may ignore.
+    // docs/contract.md's fields, then `files` (whole-file actions), an addition readers may ignore.
     expect(Object.keys(json)).toEqual([
       "format_version",
       "changes",
