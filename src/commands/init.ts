@@ -3,7 +3,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConfigNotFoundError, findConfigFile } from "../config/discover.js";
 import type { Account, ProviderId } from "../config/types.js";
-import { ConfigError, TargetError, UsageError } from "../errors.js";
+import { TargetError, UsageError } from "../errors.js";
 import { type CurrentSetup, detectSetups, type ReadFile } from "../init/detect.js";
 import {
   type Adoption,
@@ -216,18 +216,8 @@ interface Known {
 async function loadKnown(file: string, io: Io): Promise<Known> {
   const { loadConfig } = await import("../config/load-config.js");
   const base = { configPath: file, cwd: io.cwd, env: io.env };
-  let config: KnownConfig;
-  try {
-    config = await loadConfig({ ...base, usedAccounts: [] });
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      throw new ConfigError(
-        err.diagnostics,
-        `${err.message.replace(/:$/, "")}${err.diagnostics.length > 1 ? ":" : ""}`,
-      );
-    }
-    throw err;
-  }
+  // A file with problems is reported as `validate` would: init adds nothing to a broken file.
+  const config: KnownConfig = await loadConfig({ ...base, usedAccounts: [] });
   const usable = new Map<string, Account | string>();
   for (const id of Object.keys(config.accounts)) {
     try {
