@@ -1,6 +1,6 @@
 /**
  * Typed errors: thrown anywhere, caught in exactly one place (`main` in src/main.ts, printed
- * by src/report-error.ts), which alone maps them to an exit code. Messages are one paragraph
+ * by src/commands/report-error.ts), which alone maps them to an exit code. Messages are one paragraph
  * and never carry a secret.
  */
 export class NeuradockError extends Error {

@@ -46,7 +46,7 @@ export async function main(argv: string[], io?: Io): Promise<number> {
     await program.parseAsync(argv, { from: "user" });
     return code;
   } catch (err) {
-    const { reportError } = await import("./report-error.js");
+    const { reportError } = await import("./commands/report-error.js");
     return reportError(err, baseIo, json && !printed);
   }
 }

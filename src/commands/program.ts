@@ -1,6 +1,5 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { TOOLS } from "../config/types.js";
-import { oneLine } from "../report-error.js";
 import type {
   ApplyCliOptions,
   InitCliOptions,
@@ -9,6 +8,7 @@ import type {
   TokensCliOptions,
 } from "./cli-options.js";
 import type { GlobalOptions, Io } from "./io.js";
+import { oneLine } from "./report-error.js";
 
 type SetExit = (code: number) => void;
 

@@ -213,8 +213,8 @@ describe("detectSetups refuses to copy credentials out of a URL", () => {
     expect(skipped).toEqual([
       {
         tool: "codex",
-        file: T["codex-config"].path,
-        reason: `${T["codex-config"].path}: the relay URL carries a user name or password`,
+        file: T["codex-config"]!.path,
+        reason: `${T["codex-config"]!.path}: the relay URL carries a user name or password`,
       },
     ]);
   });

@@ -1,4 +1,3 @@
-import type { Io } from "./commands/io.js";
 import {
   AbortedError,
   ConfigError,
@@ -8,7 +7,8 @@ import {
   StalePlanError,
   TargetError,
   UsageError,
-} from "./errors.js";
+} from "../errors.js";
+import type { Io } from "./io.js";
 
 /** The `--json` form of a failure: `{"error": {code, message, file, line, col}}`. */
 export interface JsonDiagnostic {
