@@ -11,7 +11,7 @@ import {
   writeFile,
 } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   DEMO_USERS,
@@ -79,20 +79,14 @@ function runInstalled(
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "neuradock-pack-"));
-  // Pack a copy without dist/: prepack must build it (a clean clone has no dist either).
+  // Pack what a clean clone has (the tracked files, no dist/): prepack must build it.
   const clone = join(work, "clone");
-  await mkdir(clone);
-  for (const entry of [
-    "package.json",
-    "package-lock.json",
-    "tsconfig.json",
-    "tsup.config.ts",
-    "src",
-    "schema",
-    "README.md",
-    "LICENSE",
-  ]) {
-    await cp(join(REPO, entry), join(clone, entry), { recursive: true });
+  const tracked = execFileSync("git", ["ls-files", "-z"], { cwd: REPO, encoding: "utf8" })
+    .split("\0")
+    .filter(Boolean);
+  for (const file of tracked) {
+    await mkdir(dirname(join(clone, file)), { recursive: true });
+    await cp(join(REPO, file), join(clone, file));
   }
   // The build tools come from the repository's node_modules (a clean clone runs `npm ci` first).
   await symlink(join(REPO, "node_modules"), join(clone, "node_modules"));
