@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { TOOLS } from "../config/types.js";
 import type {
   ApplyCliOptions,
+  CheckinCliOptions,
   InitCliOptions,
   NodesCliOptions,
   PlanCliOptions,
@@ -117,6 +118,16 @@ export function buildProgram(
     .action(async (account: string | undefined, opts: TokensCliOptions) => {
       const { runTokens } = await import("./tokens.js");
       setExit(await runTokens({ ...opts, account }, io));
+    });
+
+  withConfig(program.command("checkin"))
+    .description("do the daily check-in of every account (or the named ones) that supports it")
+    .argument("[accounts...]", "only these accounts")
+    .option("--json", "print JSON")
+    .addOption(timeoutOption())
+    .action(async (accounts: string[], opts: CheckinCliOptions) => {
+      const { runCheckin } = await import("./checkin.js");
+      setExit(await runCheckin({ ...opts, accounts }, io));
     });
 
   withConfig(program.command("nodes"))

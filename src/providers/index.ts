@@ -1,4 +1,5 @@
 export { isMaskedKey, keyHintOf, toApiKey } from "./api-key.js";
+export { type CheckinOutcome, type CheckinStatus, checkinRoute } from "./checkin.js";
 export {
   type ClientOptions,
   DEFAULT_HTTP_OPTIONS,

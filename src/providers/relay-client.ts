@@ -1,6 +1,7 @@
 import type { Account } from "../config/types.js";
 import { NeuradockError, ProviderError } from "../errors.js";
 import { isMaskedKey, toApiKey } from "./api-key.js";
+import { type CheckinOutcome, checkIn } from "./checkin.js";
 import type { NewApiClient } from "./client.js";
 import { type AccountBalance, fetchBalance, fetchQuotaPerUnit } from "./money.js";
 import { type RawToken, readPage, readToken } from "./token-list.js";
@@ -46,6 +47,8 @@ export interface RelayClient {
   balance(account: Account): Promise<AccountBalance>;
   /** The relay's quota units per USD (`/api/status`), asked once per account per command. */
   quotaPerUnit(account: Account): Promise<number>;
+  /** The daily check-in (relay.md §5); never repeated, never throws for a relay's "no". */
+  checkIn(account: Account): Promise<CheckinOutcome>;
 }
 
 /** The relay client over neuradock's HTTP transport (auth, retries, error mapping). */
@@ -67,6 +70,7 @@ export function createRelayClient(
   return {
     listTokens,
     balance: (account) => fetchBalance(client, account, quotaPerUnit(account)),
+    checkIn: (account) => checkIn(client, account, () => quotaPerUnit(account)),
     quotaPerUnit,
     async getToken(account, id) {
       return readToken(account, await client.call(account, "GET", `/api/token/${id}`));

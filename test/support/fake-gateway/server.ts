@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
+import { type CheckinLedger, type FakeCheckin, handleCheckin } from "./checkin.js";
 import { handleTokenCrud } from "./token-crud.js";
 import { cookiesOf, issueChallenge, passes, type WafChallengeState } from "./waf.js";
 
@@ -80,6 +81,8 @@ export interface FakeGatewayOptions {
   tls?: { key: string; cert: string };
   /** `quota_per_unit` of /api/status (default 500000). */
   quotaPerUnit?: number;
+  /** How the check-in endpoints answer (see checkin.ts). */
+  checkin?: FakeCheckin;
   /** Added before every answer. */
   latencyMs?: number;
   faults?: Fault[];
@@ -112,6 +115,9 @@ export interface FakeGatewayState {
   waf: Record<string, string> | null;
   wafChallenge: WafChallengeState | null;
   quotaPerUnit: number;
+  checkin: FakeCheckin;
+  /** Users who checked in "today". */
+  checkedIn: CheckinLedger;
   latencyMs: number;
   faults: (Fault & { seen: number; used: number })[];
   log: RequestLogEntry[];
@@ -156,6 +162,8 @@ export async function startFakeGateway(opts: FakeGatewayOptions): Promise<FakeGa
         }
       : null,
     quotaPerUnit: opts.quotaPerUnit ?? 500_000,
+    checkin: opts.checkin ?? {},
+    checkedIn: new Set(),
     latencyMs: opts.latencyMs ?? 0,
     faults: [],
     log: [],
@@ -282,6 +290,14 @@ async function handle(state: FakeGatewayState, req: IncomingMessage, res: Server
   if (req.method === "GET" && (url.pathname === "/api/token/" || url.pathname === "/api/token")) {
     return sendJson(res, 200, listPage(state, user, url.searchParams));
   }
+  const checkin = handleCheckin(
+    state.checkin,
+    state.checkedIn,
+    user,
+    req.method ?? "GET",
+    url.pathname,
+  );
+  if (checkin) return sendJson(res, checkin.status, checkin.body);
   const crud = handleTokenCrud(
     {
       user,
