@@ -39,6 +39,7 @@ export interface HttpOptions {
 
 export const DEFAULT_HTTP_OPTIONS: HttpOptions = { timeoutMs: 15_000, retries: 2, backoffMs: 300 };
 const MAX_RETRIES = 2;
+const MAX_TIMEOUT_MS = 2_147_483_647;
 
 /** NEURADOCK_HTTP_TIMEOUT_MS / _RETRIES / _BACKOFF_MS (documented in the README). */
 export function readHttpOptionsFromEnv(env: NodeJS.ProcessEnv): Partial<HttpOptions> {
@@ -111,7 +112,8 @@ export class NewApiClient {
   constructor(options: ClientOptions = {}) {
     this.#transport = new Transport(options.dispatcher);
     this.#options = {
-      timeoutMs: options.timeoutMs ?? DEFAULT_HTTP_OPTIONS.timeoutMs,
+      // A timer cannot wait longer than 2^31-1 ms (node would fire it at once instead).
+      timeoutMs: Math.min(MAX_TIMEOUT_MS, options.timeoutMs ?? DEFAULT_HTTP_OPTIONS.timeoutMs),
       backoffMs: options.backoffMs ?? DEFAULT_HTTP_OPTIONS.backoffMs,
       retries: Math.min(MAX_RETRIES, Math.max(0, options.retries ?? DEFAULT_HTTP_OPTIONS.retries)),
     };

@@ -208,3 +208,18 @@ describe("fork headers", () => {
     }
   });
 });
+
+describe("timeouts", () => {
+  it("a timeout beyond what a timer can hold waits instead of firing at once", async () => {
+    const user = { id: 5, accessToken: "tok-timeout-0123456789", tokens: makeTokens(1) };
+    const gw = await startFakeGateway({ users: [user], faults: [{ kind: "delay", ms: 100 }] });
+    const source = createTokenSource({ timeoutMs: 1e13, retries: 0 });
+    try {
+      const listed = await source.listTokens(accountFor(gw.url, user));
+      expect(listed.tokens).toHaveLength(1);
+    } finally {
+      await source.close();
+      await gw.close();
+    }
+  });
+});
