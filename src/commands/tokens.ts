@@ -13,6 +13,7 @@ import {
   writeCachedTokens,
 } from "../providers/index.js";
 import type { AccountTokens, TokenInfo, TokenStatus } from "../providers/types.js";
+import { createRealSystem } from "../system/real-system.js";
 import { loadCommandConfig } from "./command-config.js";
 import type { Io } from "./io.js";
 import { relayOptions, startProgress } from "./relay-options.js";
@@ -40,11 +41,12 @@ export async function runTokens(opts: TokensOptions, io: Io): Promise<number> {
   const accounts = opts.account ? [pickAccount(opts.account, all, config.file)] : all;
 
   const cacheDir = tokenCacheDir(io.env);
+  const system = createRealSystem();
   const listings = new Map<string, AccountTokens>();
   const cached = new Set<string>();
   if (!opts.refresh) {
     for (const account of accounts) {
-      const hit = await readCachedTokens(cacheDir, account);
+      const hit = await readCachedTokens(system, cacheDir, account);
       // A listing cached before balances were shown has none: fetched afresh.
       if (hit?.balance) {
         listings.set(account.id, hit);
@@ -68,7 +70,7 @@ export async function runTokens(opts: TokensOptions, io: Io): Promise<number> {
             const listing = await source.listTokens(account, { balance: true });
             listings.set(account.id, listing);
             // The cache is a convenience: failing to write it must not fail the command.
-            await writeCachedTokens(cacheDir, account, listing).catch(() => undefined);
+            await writeCachedTokens(system, cacheDir, account, listing).catch(() => undefined);
           } catch (err) {
             failed.push({ account: account.id, message: (err as Error).message });
             throw err;

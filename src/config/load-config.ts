@@ -1,7 +1,9 @@
-import { readFile, stat } from "node:fs/promises";
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import type { Diagnostic } from "../errors.js";
 import { ConfigError } from "../errors.js";
+import { errnoCode } from "../system/fs-errors.js";
+import { createRealSystem } from "../system/real-system.js";
+import type { System } from "../system/types.js";
 import { findConfigFile } from "./discover.js";
 import { interpolateTree } from "./interpolate.js";
 import { checkRules, normalizeConfig } from "./rules.js";
@@ -35,6 +37,8 @@ export interface LoadConfigOptions {
   cwd: string;
   env: NodeJS.ProcessEnv;
   platform?: NodeJS.Platform;
+  /** The disk (the real one unless a test passes another). */
+  system?: System;
   /**
    * The accounts a command will use, when it uses only some: an unset variable under any other
    * `accounts.<id>` (credentials, user_id, url) is then not an error. `[]` for none (nodes),
@@ -60,26 +64,34 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<Config> {
     throw new ConfigError([{ file: shown, line, col, message }]);
   };
 
+  const system = opts.system ?? createRealSystem();
+  // The errno code of a failed read ("EACCES"), from the error or a TargetError's message.
+  const codeOf = (err: unknown) =>
+    errnoCode(err) ?? /\((E[A-Z]+)\)$/.exec((err as Error).message ?? "")?.[1] ?? "error";
   let size: number;
   try {
-    const st = await stat(file);
-    if (st.isDirectory()) fail("is a directory, not a config file");
+    const st = await system.stat(file);
+    if (st === null) return fail("no such file");
+    if (st.kind === "directory") fail("is a directory, not a config file");
+    // A FIFO or a device would block the read or never end.
+    if (st.kind !== "file") fail("is not a regular file");
     size = st.size;
   } catch (err) {
     if (err instanceof ConfigError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    return fail(code === "ENOENT" ? "no such file" : `cannot read the file (${code ?? "error"})`);
+    return fail(`cannot read the file (${codeOf(err)})`);
   }
   // Checked before reading, so a huge file costs neither memory nor parse time.
   if (size > MAX_CONFIG_BYTES) {
     fail(`the file is ${formatSize(size)}; a config file may be at most 1 MB`);
   }
-  let text: string;
+  let read: string | null;
   try {
-    text = await readFile(file, "utf8");
+    read = await system.readFile(file);
   } catch (err) {
-    return fail(`cannot read the file (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+    return fail(`cannot read the file (${codeOf(err)})`);
   }
+  // Gone between the stat and the read.
+  let text = read ?? fail("no such file");
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.trim() === "") fail("the file is empty; it needs at least `version: 1`");
 

@@ -1,9 +1,8 @@
 import { createHash } from "node:crypto";
-import { chmod, mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Account } from "../config/types.js";
 import { stateDir } from "../system/paths.js";
-import { createRealSystem } from "../system/real-system.js";
+import type { System } from "../system/types.js";
 import type { AccountTokens } from "./types.js";
 
 /** Token metadata goes stale quickly (balances move); an hour keeps `tokens` snappy but honest. */
@@ -33,13 +32,16 @@ function originOf(account: Account): string {
 
 /** The cached listing when it is younger than the TTL and from the same relay and user. */
 export async function readCachedTokens(
+  system: System,
   dir: string,
   account: Account,
   now: Date = new Date(),
 ): Promise<AccountTokens | null> {
   let parsed: CacheFile;
   try {
-    parsed = JSON.parse(await readFile(cachePath(dir, account), "utf8")) as CacheFile;
+    const text = await system.readFile(cachePath(dir, account));
+    if (text === null) return null;
+    parsed = JSON.parse(text) as CacheFile;
   } catch {
     return null;
   }
@@ -52,15 +54,16 @@ export async function readCachedTokens(
 
 /** Writes a listing (metadata and key hints only — TokenInfo holds no key) as a 0600 file. */
 export async function writeCachedTokens(
+  system: System,
   dir: string,
   account: Account,
   listing: AccountTokens,
 ): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  await chmod(dir, 0o700);
+  await system.mkdirp(dir, 0o700);
+  await system.chmod(dir, 0o700);
   const file: CacheFile = { version: 1, origin: originOf(account), listing };
   // The same atomic write as every other file neuradock keeps (temp name, fsync, rename).
-  await createRealSystem().writeFileAtomic(cachePath(dir, account), `${JSON.stringify(file)}\n`, {
+  await system.writeFileAtomic(cachePath(dir, account), `${JSON.stringify(file)}\n`, {
     mode: 0o600,
     dirMode: 0o700,
     secret: true,

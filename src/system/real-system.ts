@@ -23,6 +23,13 @@ export function createRealSystem(): System {
     mkdirp: async (path, mode = DEFAULT_DIR_MODE) => {
       await fs.mkdir(path, { recursive: true, mode });
     },
+    chmod: async (path, mode) => {
+      try {
+        await fs.chmod(path, mode);
+      } catch (err) {
+        throw toTargetError(path, "change its permissions", err);
+      }
+    },
     readdir: async (path) => (await orNull(() => fs.readdir(path))) ?? [],
     createExclusive,
   };

@@ -41,6 +41,8 @@ export interface System {
   /** Remove a file; no error when it is already gone. */
   removeFile(path: string): Promise<void>;
   mkdirp(path: string, mode?: number): Promise<void>;
+  /** Set the permission bits of an existing file or directory (follows symlinks). */
+  chmod(path: string, mode: number): Promise<void>;
   readdir(path: string): Promise<string[]>;
   /**
    * Create a file only if nothing exists at the path (O_EXCL): true when created, false when

@@ -5,6 +5,7 @@ export type DryRunAction =
   | { op: "write"; path: string; data: string; mode: number | undefined }
   | { op: "remove"; path: string }
   | { op: "mkdir"; path: string; mode: number | undefined }
+  | { op: "chmod"; path: string; mode: number }
   | { op: "create"; path: string; data: string };
 
 export interface DryRunSystem extends System {
@@ -70,6 +71,9 @@ export function createDryRunSystem(base: System): DryRunSystem {
     },
     async mkdirp(path, mode) {
       actions.push({ op: "mkdir", path, mode });
+    },
+    async chmod(path, mode) {
+      actions.push({ op: "chmod", path, mode });
     },
     async readdir(path) {
       const names = new Set(await base.readdir(path));

@@ -322,6 +322,19 @@ export function createMemorySystem(files: Record<string, MemoryEntry> = {}): Mem
       }
     },
 
+    async chmod(path, mode) {
+      const real = safeResolve(path, true);
+      const node = real === null ? undefined : nodes.get(real);
+      if (node === undefined || node.kind === "symlink") {
+        throw toTargetError(
+          path,
+          "change its permissions",
+          makeErrnoError("ENOENT", "chmod", path),
+        );
+      }
+      node.mode = mode & 0o7777;
+    },
+
     async readdir(path) {
       const real = safeResolve(path, true);
       if (real === null || nodes.get(real)?.kind !== "dir") return [];

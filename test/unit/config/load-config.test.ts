@@ -1,9 +1,11 @@
+import { execFileSync } from "node:child_process";
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../../src/config/index.js";
 import { ConfigError, formatDiagnostic } from "../../../src/errors.js";
+import { createMemorySystem } from "../../support/memory-system.js";
 import { BROKEN_CONFIGS, NEVER_SHOWN, SECRET_ENV } from "./broken-configs.js";
 
 const BROKEN = resolve("test/fixtures/config/broken");
@@ -71,6 +73,22 @@ describe("loadConfig limits", () => {
   it("reports a directory given as -c", async () => {
     const err = await loadError({ configPath: ".", cwd: dir, env: {} });
     expect(err.message).toBe(".:1:1: is a directory, not a config file");
+  });
+
+  it("reads through the System it is given, and refuses what is not a regular file", async () => {
+    const system = createMemorySystem({
+      "/w/neuradock.yaml": "version: 1\naccounts: {}\n",
+      "/w/link.yaml": { kind: "symlink", target: "neuradock.yaml" },
+    });
+    const config = await loadConfig({ configPath: "link.yaml", cwd: "/w", env: {}, system });
+    expect(config.accounts).toEqual({});
+    // Not on the real disk: only the System has it.
+    const missing = await loadError({ configPath: "neuradock.yaml", cwd: "/w", env: {} });
+    expect(missing.message).toBe("neuradock.yaml:1:1: no such file");
+    const fifo = join(dir, "fifo.yaml");
+    execFileSync("mkfifo", [fifo]);
+    const err = await loadError({ configPath: fifo, cwd: dir, env: {} });
+    expect(err.message).toBe(`${fifo}:1:1: is not a regular file`);
   });
 });
 

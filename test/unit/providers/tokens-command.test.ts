@@ -12,6 +12,7 @@ import {
   type FakeGateway,
   startFakeGateway,
 } from "../../support/fake-gateway/index.js";
+import { createMemorySystem } from "../../support/memory-system.js";
 import { accountFor } from "./helpers.js";
 
 let dir: string;
@@ -65,20 +66,49 @@ describe("runTokens", () => {
 
 describe("token cache", () => {
   it("expires after an hour and ignores a different user", async () => {
-    const cacheDir = join(dir, "cache");
+    const system = createMemorySystem();
+    const cacheDir = "/state/cache";
     const account = accountFor(gw.url, DEMO_USERS[0]!);
     const fetchedAt = "2026-01-01T10:00:00Z";
-    await writeCachedTokens(cacheDir, account, {
+    await writeCachedTokens(system, cacheDir, account, {
       account: account.id,
       provider: "newapi",
       fetchedAt,
       tokens: [],
     });
-    const at = (iso: string) => readCachedTokens(cacheDir, account, new Date(iso));
+    const at = (iso: string) => readCachedTokens(system, cacheDir, account, new Date(iso));
     expect(await at("2026-01-01T10:59:00Z")).not.toBeNull();
     expect(await at("2026-01-01T11:00:01Z")).toBeNull();
     expect(
-      await readCachedTokens(cacheDir, { ...account, userId: 9 }, new Date("2026-01-01T10:01:00Z")),
+      await readCachedTokens(
+        system,
+        cacheDir,
+        { ...account, userId: 9 },
+        new Date("2026-01-01T10:01:00Z"),
+      ),
     ).toBeNull();
+  });
+
+  it("is written through the System: a 0600 file in a directory made private again", async () => {
+    const system = createMemorySystem({ "/state/cache": { kind: "dir", mode: 0o755 } });
+    const account = accountFor(gw.url, DEMO_USERS[0]!);
+    const listing = {
+      account: account.id,
+      provider: "newapi" as const,
+      fetchedAt: "x",
+      tokens: [],
+    };
+    await writeCachedTokens(system, "/state/cache", account, listing);
+    const snap = system.snapshot();
+    expect(snap["/state/cache"]).toEqual({ kind: "dir", mode: 0o700 });
+    expect(snap[`/state/cache/tokens-${account.id}.json`]).toMatchObject({
+      kind: "file",
+      mode: 0o600,
+    });
+    expect(system.log.map((l) => l.op)).toEqual(["write"]);
+    // Damaged or absent: no listing, no error.
+    await system.writeFileAtomic(`/state/cache/tokens-${account.id}.json`, "{oops");
+    expect(await readCachedTokens(system, "/state/cache", account)).toBeNull();
+    expect(await readCachedTokens(createMemorySystem(), "/state/cache", account)).toBeNull();
   });
 });

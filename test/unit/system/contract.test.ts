@@ -163,6 +163,18 @@ describe.each([
     expect(await system.stat(at("s/backups"))).toMatchObject({ kind: "directory", mode: 0o700 });
   });
 
+  it("chmod sets the mode of a file and of a directory; an absent path is a TargetError", async () => {
+    const { system, at } = await make({
+      "f.json": { content: "x", mode: 0o644 },
+      d: { kind: "dir" },
+    });
+    await system.chmod(at("f.json"), 0o600);
+    await system.chmod(at("d"), 0o700);
+    expect((await system.stat(at("f.json")))?.mode).toBe(0o600);
+    expect((await system.stat(at("d")))?.mode).toBe(0o700);
+    await expect(system.chmod(at("absent"), 0o600)).rejects.toBeInstanceOf(TargetError);
+  });
+
   it("createExclusive creates once, 0600 by default", async () => {
     const { system, at } = await make({});
     expect(await system.createExclusive(at("state/apply.lock"), "a")).toBe(true);
