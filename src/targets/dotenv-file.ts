@@ -30,7 +30,7 @@ interface Parsed {
 }
 
 /** dotenv's value: quotes stripped; inside double quotes `\n` and `\r` are line breaks. */
-function valueOf(raw: string): string {
+function dotenvValue(raw: string): string {
   const trimmed = raw.trim();
   const quote = trimmed[0];
   const value = trimmed.replace(/^(['"`])([\s\S]*)\1$/gm, "$2");
@@ -83,7 +83,7 @@ function parseEntries(text: string): Parsed {
     const last = lineEnd(Math.max(end - 1, keyAt));
     entries.push({
       key,
-      value: valueOf(m[2] ?? ""),
+      value: dotenvValue(m[2] ?? ""),
       keyAt: orig(keyAt),
       raw: { start: orig(start), end: orig(end), text: text.slice(orig(start), orig(end)) },
       lines: { start: orig(first), end: orig(last) },
