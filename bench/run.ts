@@ -11,6 +11,7 @@ import {
   runMeasured,
   slopeOf,
 } from "./apply.js";
+import { benchFailover, totalRequests } from "./failover.js";
 import { benchNodeVersions, NODE_CASES, type NodeVersionBench } from "./node-versions.js";
 import { benchPlan } from "./plan.js";
 import { benchRelay, formatRelayBench, wafExtraPerAccount } from "./relay.js";
@@ -207,6 +208,8 @@ async function main(): Promise<void> {
   const relay = await benchRelay({ cli: CLI, runs: PLAN_RUNS });
   process.stderr.write("bench: --version, validate, plan and apply on each Node version…\n");
   const nodes = await benchNodeVersions({ cli: CLI, runs: NODE_RUNS });
+  process.stderr.write("bench: plan with a 5-token failover list against one token…\n");
+  const failover = await benchFailover({ cli: CLI, runs: PLAN_RUNS, latencyMs: LATENCY_MS });
   removeProbe();
   const loadAfter = loadavg()[0] ?? 0;
   const totalS = (performance.now() - started) / 1000;
@@ -347,6 +350,18 @@ async function main(): Promise<void> {
       };
     })(),
     {
+      target: "plan with a 5-token failover list: no more requests than with one token",
+      held: totalRequests(failover.fiveRequests) <= totalRequests(failover.oneRequests),
+      measured:
+        `${totalRequests(failover.fiveRequests)} vs ${totalRequests(failover.oneRequests)} requests ` +
+        `(${Object.entries(failover.fiveRequests)
+          .map(([k, n]) => `${n}× ${k}`)
+          .join(", ")}); ${ms(failover.one.wallMs)} → ${ms(failover.five.wallMs)}`,
+      why:
+        "the list is judged from one listing and one balance per account (src/plan/choose-token.ts " +
+        "is pure); only the chosen token's key is revealed, when the relay masks keys",
+    },
+    {
       target: "peak RSS < 100 MB with a 1 MB settings.json",
       held: oneMb !== undefined && Math.max(oneMb.plan.maxRssMb, oneMb.apply.maxRssMb) < 100,
       measured: oneMb
@@ -391,6 +406,25 @@ async function main(): Promise<void> {
     `## Accounts (fake gateway, ${LATENCY_MS} ms latency per request)`,
     "",
     table(accountRows),
+    "",
+    `## Failover (fake gateway, ${LATENCY_MS} ms latency per request)`,
+    "",
+    table([
+      {
+        name: "plan, one token (min_balance_usd: 1)",
+        s: failover.one,
+        base: failover.one,
+        baseName: "one token",
+        note: `${totalRequests(failover.oneRequests)} requests`,
+      },
+      {
+        name: "plan, 5-token failover list (first 4 unhealthy)",
+        s: failover.five,
+        base: failover.one,
+        baseName: "one token",
+        note: `${totalRequests(failover.fiveRequests)} requests`,
+      },
+    ]),
     "",
     "## settings.json size (fake gateway, no latency; one binding)",
     "",

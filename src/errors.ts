@@ -48,8 +48,8 @@ export class ConfigError extends NeuradockError {
 export class ProviderError extends NeuradockError {
   readonly account: string;
 
-  constructor(account: string, message: string) {
-    super(`account '${account}': ${message}`);
+  constructor(account: string, message: string, details: readonly string[] = []) {
+    super(`account '${account}': ${message}`, details);
     this.account = account;
   }
 }

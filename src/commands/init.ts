@@ -267,6 +267,7 @@ async function openTokenSource(io: Io, opts: InitCliOptions) {
 const NO_RELAY: TokenSource = {
   listTokens: () => Promise.reject(new Error("no relay is asked without a key")),
   resolveToken: () => Promise.reject(new Error("no relay is asked without a key")),
+  tokenKey: () => Promise.reject(new Error("no relay is asked without a key")),
 };
 
 function plainName(name: string): string {

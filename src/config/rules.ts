@@ -199,6 +199,20 @@ export function checkRules(
         );
       }
     }
+    if (Array.isArray(binding.token)) {
+      const seen = new Map<string, number>();
+      binding.token.forEach((entry, i) => {
+        const key = tokenEntryKey(entry);
+        if (key === undefined) return;
+        const first = seen.get(key);
+        if (first === undefined) seen.set(key, i);
+        else
+          add(
+            [...here, "token", i],
+            `bindings.${tool}.token[${i}] repeats ${describeTokenEntry(entry, hidden([...here, "token", i]))} (the same as token[${first}]); list each token once`,
+          );
+      });
+    }
     if (tool === "claude-code") {
       for (const [name] of entriesOf(binding.env)) {
         const why = RESERVED_CLAUDE_ENV[name];
@@ -259,6 +273,19 @@ function checkTokenResource(
       seen.add(m);
     }
   }
+}
+
+/** What makes two entries of a token list the same token, syntactically (undefined: malformed). */
+function tokenEntryKey(entry: unknown): string | undefined {
+  if (typeof entry === "string") return `name:${entry}`;
+  if (isObj(entry) && typeof entry.id === "number") return `id:${entry.id}`;
+  return undefined;
+}
+
+function describeTokenEntry(entry: unknown, fromEnv: boolean): string {
+  if (typeof entry === "string")
+    return fromEnv ? "a name from the environment" : `'${safeName(entry)}'`;
+  return `{ id: ${(entry as { id: number }).id} }`;
 }
 
 /** A positive integer from a number or a numeric string, else undefined. */
@@ -343,12 +370,16 @@ export function normalizeConfig(
     const b = raw;
     const account = accounts[b.account as string] as Account;
     const node = typeof b.node === "string" ? b.node : "default";
-    const token: TokenSelector =
-      typeof b.token === "string" ? { name: b.token } : { id: (b.token as { id: number }).id };
+    const failover = Array.isArray(b.token);
+    const tokens = (failover ? (b.token as unknown[]) : [b.token]).map(
+      (t): TokenSelector =>
+        typeof t === "string" ? { name: t } : { id: (t as { id: number }).id },
+    );
     const binding: Binding = {
       tool: tool as ToolId,
       account: account.id,
-      token,
+      tokens,
+      failover,
       node,
       nodeUrl: nodeUrlFor(account, node, { nodes }) as string,
       env: tool === "claude-code" && isObj(b.env) ? (b.env as Record<string, string>) : {},
@@ -356,6 +387,7 @@ export function normalizeConfig(
       pos: posOf(["bindings", tool], "key"),
     };
     if (typeof b.model === "string") binding.model = b.model;
+    if (typeof b.min_balance_usd === "number") binding.minBalanceUsd = b.min_balance_usd;
     bindings[tool as ToolId] = binding;
   }
   return { file, accounts, nodes, bindings };

@@ -10,25 +10,42 @@ export function checkSchema(data: unknown): PathProblem[] {
   // Precompiled from the schema (scripts/generate-validator.ts, run by the build): ajv itself is not loaded at run time.
   const check = validate as Validator;
   if (check(data)) return [];
-  return describeSchemaErrors(check.errors ?? []);
+  return describeSchemaErrors(check.errors ?? [], data);
 }
 
-export function describeSchemaErrors(errors: readonly ErrorObject[]): PathProblem[] {
+export function describeSchemaErrors(
+  errors: readonly ErrorObject[],
+  data?: unknown,
+): PathProblem[] {
   // anyOf reports every failed branch too; one message for the whole alternative is clearer.
   const anyOfs = errors.filter((e) => e.keyword === "anyOf").map((e) => e.schemaPath);
-  const problems: PathProblem[] = [];
-  for (const e of errors) {
-    if (e.keyword !== "anyOf" && anyOfs.some((s) => e.schemaPath.startsWith(`${s}/`))) continue;
+  const survivors = errors.filter((e) => {
+    if (e.keyword !== "anyOf" && anyOfs.some((s) => e.schemaPath.startsWith(`${s}/`))) return false;
     // propertyNames reports the inner failure too (with propertyName set); keep the outer one.
-    if ((e as { propertyName?: string }).propertyName !== undefined) continue;
-    const p = describeError(e);
+    return (e as { propertyName?: string }).propertyName === undefined;
+  });
+  // Nested alternatives (a token, or a list of tokens): an enclosing anyOf at the same place,
+  // reported after it, speaks for the whole; a failure deeper inside (one list item) is the
+  // precise one.
+  const kept = survivors.filter(
+    (e, i) =>
+      e.keyword !== "anyOf" ||
+      !survivors.some(
+        (o, j) =>
+          (j > i && o.keyword === "anyOf" && o.instancePath === e.instancePath) ||
+          o.instancePath.startsWith(`${e.instancePath}/`),
+      ),
+  );
+  const problems: PathProblem[] = [];
+  for (const e of kept) {
+    const p = describeError(e, data);
     if (p) problems.push(p);
   }
   return problems;
 }
 
-function describeError(e: ErrorObject): PathProblem | undefined {
-  const path = parsePointer(e.instancePath);
+function describeError(e: ErrorObject, data: unknown): PathProblem | undefined {
+  const path = parsePointer(e.instancePath, data);
   const label = labelOf(path);
   const custom = (e.parentSchema as { errorMessage?: string } | undefined)?.errorMessage;
   const subject = (msg: string) => (label ? `${label} ${msg}` : msg);
@@ -75,6 +92,8 @@ function describeError(e: ErrorObject): PathProblem | undefined {
     }
     case "minLength":
       return { path, message: subject("must not be empty") };
+    case "minItems":
+      return { path, message: subject("is an empty list; name at least one token") };
     case "minimum":
       return { path, message: subject(custom ?? "must be a positive integer") };
     default:
@@ -121,10 +140,20 @@ function typeWord(t: string): string {
   }
 }
 
-function parsePointer(pointer: string): string[] {
+/** A JSON pointer as a document path; list indices become numbers (`token[1]` in messages). */
+function parsePointer(pointer: string, data: unknown): (string | number)[] {
   if (pointer === "") return [];
+  let node = data;
   return pointer
     .slice(1)
     .split("/")
-    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+    .map((raw) => {
+      const s = raw.replace(/~1/g, "/").replace(/~0/g, "~");
+      const seg = Array.isArray(node) && /^\d+$/.test(s) ? Number(s) : s;
+      node =
+        node !== null && typeof node === "object"
+          ? (node as Record<string, unknown>)[s]
+          : undefined;
+      return seg;
+    });
 }

@@ -65,7 +65,12 @@ export type TokenSelector = { name: string } | { id: number };
 export interface Binding {
   tool: ToolId;
   account: string;
-  token: TokenSelector;
+  /** `token:` in order of preference: one entry, or the entries of a list. */
+  tokens: TokenSelector[];
+  /** `token:` is a list: every plan binds its first healthy entry (relay.md §3). */
+  failover: boolean;
+  /** `min_balance_usd`, when set: a token is healthy only while its usable balance is above it. */
+  minBalanceUsd?: number;
   node: string;
   /** The resolved base URL of the node, without `/v1`. */
   nodeUrl: string;

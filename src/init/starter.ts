@@ -61,6 +61,12 @@ export function renderStarter(input: StarterInput): string {
     "   anyrouter:",
     "     my-node: https://api.example.com",
     "",
+    " A list of tokens is a failover: every apply binds the first healthy one (enabled, not",
+    " expired, more than min_balance_usd left to spend), so `neuradock apply -y` on a timer",
+    " moves a tool off a token that runs dry, and back when it recovers:",
+    "   token: [claude, claude-backup]",
+    "   min_balance_usd: 1",
+    "",
   ];
   if (input.example) {
     before.push(

@@ -80,7 +80,9 @@ export interface PlanWarning {
     | "relay-token"
     | "provider-auth-override"
     | "shell-override"
-    | "protocol";
+    | "protocol"
+    | "failover"
+    | "low-balance";
   tool?: ToolId;
   file?: string;
   message: string;

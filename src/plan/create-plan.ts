@@ -9,13 +9,14 @@ import {
 } from "../config/types.js";
 import type { RelayClient } from "../providers/relay-client.js";
 import { type RawToken, toTokenInfo } from "../providers/token-list.js";
-import { resolveAllTokens, unwrapAll } from "../providers/token-source.js";
-import type { ResolvedToken, TokenSource } from "../providers/types.js";
+import { unwrapAll } from "../providers/token-source.js";
+import type { ResolvedToken, TokenInfo, TokenSource } from "../providers/types.js";
 import type { System } from "../system/types.js";
 import { TOOL_ADAPTERS } from "../targets/adapters.js";
 import { locateTargets } from "../targets/locate.js";
 import { protocolWarnings } from "../targets/protocols.js";
 import { readActualState } from "./actual.js";
+import { type BoundTool, resolveBoundTokens } from "./bound-tokens.js";
 import { computePlan } from "./compute-plan.js";
 import { buildDesiredState } from "./desired.js";
 import { pendingApiKey } from "./known-after-apply.js";
@@ -36,6 +37,8 @@ export interface CreatePlanOptions {
   relay?: RelayClient;
   /** `apply --replace ACCOUNT/NAME`. */
   replace?: readonly { account: string; token: string }[];
+  /** Milliseconds since the epoch, for token expiry; default: the clock. */
+  now?: number;
 }
 
 /** Fetch the bound tokens (concurrently), read files and ledger, and compute the plan. */
@@ -60,15 +63,36 @@ export async function createPlan(opts: CreatePlanOptions): Promise<Plan> {
   const bound = tools.flatMap((tool) => {
     const binding = config.bindings[tool];
     const account = binding ? config.accounts[binding.account] : undefined;
-    return binding && account ? [{ tool, account, selector: binding.token, pos: binding.pos }] : [];
+    return binding && account
+      ? [{ tool, binding, account, selector: binding.tokens[0] as TokenSelector, pos: binding.pos }]
+      : [];
   });
-  // A binding by name to a declared token gets it from the relay step (maybe a create).
+  // A single token bound by name to a declared token gets it from the relay step (maybe a
+  // create); a failover list chooses among the tokens as listed (relay.md §3).
   const declares = (b: (typeof bound)[number]) =>
-    "name" in b.selector && b.account.tokens?.[b.selector.name] !== undefined;
+    !b.binding.failover &&
+    "name" in b.selector &&
+    b.account.tokens?.[b.selector.name] !== undefined;
+  // Every entry of a list counts for the relay step's checks (a token still in use).
+  const entries = bound.flatMap((b) => b.binding.tokens.map((selector) => ({ ...b, selector })));
+  const relayStep = planRelayStep(opts, ledger.tokens ?? {}, entries, tools);
+  relayStep.catch(() => {});
+  // A declared token a list chose takes its key from the relay step too (a rotation's new one).
+  const declaredKey = async (b: BoundTool, info: TokenInfo) => {
+    if (b.account.tokens?.[info.name] === undefined) return undefined;
+    const step = await relayStep;
+    if (!step?.resolved.has(tokenKey(b.account.id, info.name))) return undefined;
+    const [r] = await resolveDeclared(opts.relay, step, [
+      { account: b.account, selector: { name: info.name } },
+    ]);
+    return r?.key;
+  };
   // The relay listing and the other bindings' listings run together (one listing per account).
-  const others = resolveAllTokens(
+  const others = resolveBoundTokens(
     opts.tokenSource,
     bound.filter((b) => !declares(b)),
+    opts.now ?? Date.now(),
+    declaredKey,
   );
   const reading = readActualState(system, [
     ...Object.values(targets).filter((t) => tools.includes(t.tool)),
@@ -76,18 +100,18 @@ export async function createPlan(opts: CreatePlanOptions): Promise<Plan> {
   ]);
   others.catch(() => {});
   reading.catch(() => {});
-  const relay = await planRelayStep(opts, ledger.tokens ?? {}, bound, tools);
-  const [resolvedOthers, resolvedDeclared, actual] = await Promise.all([
+  const relay = await relayStep;
+  const [chosen, resolvedDeclared, actual] = await Promise.all([
     others,
     resolveDeclared(opts.relay, relay, bound.filter(declares)),
     reading,
   ]);
-  const resolved = bound.map((b) =>
-    declares(b) ? resolvedDeclared.shift() : resolvedOthers.shift(),
-  );
-  const tokens = new Map<ToolId, ResolvedToken>();
-  for (const [i, b] of bound.entries()) tokens.set(b.tool, resolved[i] as ResolvedToken);
+  const tokens = new Map<ToolId, ResolvedToken>(chosen.tokens);
+  for (const [i, b] of bound.filter(declares).entries()) {
+    tokens.set(b.tool, resolvedDeclared[i] as ResolvedToken);
+  }
   const desired = buildDesiredState(config, tokens, targets);
+  desired.warnings.unshift(...chosen.warnings);
   for (const target of strays) {
     desired.files.push({ target, bound: false, entries: [], checks: [] });
     desired.warnings.push({
@@ -108,7 +132,12 @@ export async function createPlan(opts: CreatePlanOptions): Promise<Plan> {
     desired.warnings.push({ code: "protocol", ...w });
   }
   const plan = computePlan(desired, actual, ledger, tools);
-  return { ...plan, ...(relay ? { relay: relay.plan } : {}), config: config.file };
+  return {
+    ...plan,
+    ...(relay ? { relay: relay.plan } : {}),
+    config: config.file,
+    tokenChoices: chosen.choices,
+  };
 }
 
 async function planRelayStep(

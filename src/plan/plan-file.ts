@@ -3,7 +3,14 @@ import { NeuradockError } from "../errors.js";
 import { targetAdapter, toolOfTarget } from "../targets/adapters.js";
 import { isLedgerAccountTokens, isLedgerFile } from "./ledger.js";
 import type { RelayPlan } from "./relay-types.js";
-import type { Change, ChangeReason, FilePlan, Plan, PlanWarning } from "./types.js";
+import type {
+  Change,
+  ChangeReason,
+  FilePlan,
+  Plan,
+  PlanWarning,
+  TokenChoiceRecord,
+} from "./types.js";
 
 /** Marks the private part of a saved plan (src/render/plan-file.ts writes it). */
 export const PRIVATE_KIND = "neuradock-saved-plan";
@@ -33,6 +40,10 @@ export function parsePlanFile(text: string, file = "plan file"): Plan {
   if (!Array.isArray(plan.files) || !plan.files.every(isFilePlan)) throw bad("damaged: files");
   if (!Array.isArray(plan.warnings) || !plan.warnings.every(isWarning)) {
     throw bad("damaged: warnings");
+  }
+  // Only shown, never acted on; an older plan has none.
+  if (plan.tokenChoices !== undefined && !isTokenChoices(plan.tokenChoices)) {
+    throw bad("damaged: tokenChoices");
   }
   const ledger = plan.ledger;
   if (!isRecord(ledger) || !Object.values(ledger).every((e) => e === null || isLedgerFile(e))) {
@@ -66,6 +77,8 @@ const WARNING_CODES = new Set<string>([
   "provider-auth-override",
   "shell-override",
   "protocol",
+  "failover",
+  "low-balance",
 ] satisfies PlanWarning["code"][]);
 
 const REASONS = new Set<string>([
@@ -75,6 +88,33 @@ const REASONS = new Set<string>([
   "release",
   "restore",
 ] satisfies ChangeReason[]);
+
+function isTokenChoices(v: unknown): v is TokenChoiceRecord[] {
+  const isName = (n: unknown) => n === null || typeof n === "string";
+  const isId = (n: unknown) => n === null || typeof n === "number";
+  return (
+    Array.isArray(v) &&
+    v.every(
+      (c) =>
+        isRecord(c) &&
+        isTool(c.tool) &&
+        typeof c.account === "string" &&
+        isRecord(c.chosen) &&
+        typeof c.chosen.id === "number" &&
+        typeof c.chosen.name === "string" &&
+        isId(c.chosen.usableUsd) &&
+        Array.isArray(c.skipped) &&
+        c.skipped.every(
+          (s) =>
+            isRecord(s) &&
+            typeof s.entry === "string" &&
+            typeof s.reason === "string" &&
+            isId(s.id) &&
+            isName(s.name),
+        ),
+    )
+  );
+}
 
 function isWarning(v: unknown): v is PlanWarning {
   return (

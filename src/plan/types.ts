@@ -49,9 +49,19 @@ export interface Ledger {
   tokens?: Record<string, LedgerAccountTokens>;
 }
 
+/** Which token a bound tool gets, and why earlier entries of its list were passed over. */
+export interface TokenChoiceRecord {
+  tool: ToolId;
+  account: string;
+  chosen: { id: number; name: string; usableUsd: number | null };
+  skipped: { entry: string; id: number | null; name: string | null; reason: string }[];
+}
+
 export interface Plan {
   /** The tools this plan covers (all bound + all in the ledger, or --target). */
   tools: ToolId[];
+  /** The token each bound tool of the plan gets (relay.md §3). Absent in older saved plans. */
+  tokenChoices?: TokenChoiceRecord[];
   files: FilePlan[];
   warnings: PlanWarning[];
   /**

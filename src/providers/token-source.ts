@@ -1,11 +1,11 @@
-import { didYouMean } from "../config/suggest.js";
 import type { Account, TokenSelector } from "../config/types.js";
 import { NeuradockError, ProviderError } from "../errors.js";
 import { type ClientOptions, NewApiClient } from "./client.js";
 import { QUOTA_PER_USD } from "./money.js";
 import { createRelayClient, type RelayClient } from "./relay-client.js";
+import { describeAmbiguous, describeMissing, findToken } from "./select-token.js";
 import { fetchRawTokens, type RawToken, toIsoSeconds, toTokenInfo } from "./token-list.js";
-import type { AccountTokens, ListOptions, ResolvedToken, TokenSource } from "./types.js";
+import type { AccountTokens, ApiKey, ListOptions, ResolvedToken, TokenSource } from "./types.js";
 
 /** Timeouts, retries, proxies (`env`) and progress (`onEvent`): see ClientOptions. */
 export type TokenSourceOptions = ClientOptions;
@@ -25,11 +25,20 @@ export function createTokenSource(opts: TokenSourceOptions = {}): ClosableTokenS
   // Concurrent asks for one account share one listing: two bindings on one account cost
   // one round of requests (and fail once). Later asks fetch afresh.
   const inFlight = new Map<string, Promise<RawToken[]>>();
+  // The latest listing of each account, for the keys of tokens chosen from it.
+  const latest = new Map<string, RawToken[]>();
+  const accountKey = (account: Account) =>
+    JSON.stringify([account.id, account.url, account.userId]);
   const listRaw = (account: Account) => {
-    const key = JSON.stringify([account.id, account.url, account.userId]);
+    const key = accountKey(account);
     let listing = inFlight.get(key);
     if (!listing) {
-      listing = fetchRawTokens(client, account).finally(() => inFlight.delete(key));
+      listing = fetchRawTokens(client, account)
+        .then((raw) => {
+          latest.set(key, raw);
+          return raw;
+        })
+        .finally(() => inFlight.delete(key));
       inFlight.set(key, listing);
     }
     return listing;
@@ -68,6 +77,13 @@ export function createTokenSource(opts: TokenSourceOptions = {}): ClosableTokenS
       return { account: account.id, info, key: await relay.revealKey(account, token) };
     },
 
+    async tokenKey(account: Account, id: number): Promise<ApiKey> {
+      const raw = latest.get(accountKey(account)) ?? (await listRaw(account));
+      const token = raw.find((t) => t.id === id);
+      if (!token) throw new ProviderError(account.id, `no token with id ${id}`);
+      return relay.revealKey(account, token);
+    },
+
     relay,
 
     async close(): Promise<void> {
@@ -77,30 +93,13 @@ export function createTokenSource(opts: TokenSourceOptions = {}): ClosableTokenS
 }
 
 function selectToken(account: Account, tokens: RawToken[], selector: TokenSelector): RawToken {
-  if ("id" in selector) {
-    const found = tokens.find((t) => t.id === selector.id);
-    if (found) return found;
-    const list = tokens.map((t) => `${t.name} (id ${t.id})`).join(", ");
-    throw new ProviderError(
-      account.id,
-      `no token with id ${selector.id}; ${tokens.length === 0 ? "the account has no tokens" : `available: ${list}`}`,
-    );
-  }
-  const matches = tokens.filter((t) => t.name === selector.name);
-  if (matches.length === 1) return matches[0] as RawToken;
-  if (matches.length > 1) {
-    const ids = matches.map((t) => t.id).join(", ");
-    throw new ProviderError(
-      account.id,
-      `token name '${selector.name}' is ambiguous: ids ${ids} share it; bind one with \`token: { id: N }\` or rename one in the dashboard`,
-    );
-  }
-  const names = [...new Set(tokens.map((t) => t.name))].sort();
+  const match = findToken(tokens, selector);
+  if (match.kind === "found") return match.token;
   throw new ProviderError(
     account.id,
-    `no token named '${selector.name}'${didYouMean(selector.name, names)}; ${
-      names.length === 0 ? "the account has no tokens" : `available: ${names.join(", ")}`
-    }`,
+    match.kind === "missing"
+      ? describeMissing(selector, tokens)
+      : describeAmbiguous((selector as { name: string }).name, match.ids),
   );
 }
 
@@ -140,7 +139,13 @@ export function combineErrors(errors: unknown[]): Error {
   // The same failure (one account's listing, shared by two bindings) is reported once.
   const unique = [...new Set(errors)];
   if (unique.length === 1) return unique[0] as Error;
-  const lines = [...new Set(unique.map((e) => (e instanceof Error ? e.message : String(e))))];
-  if (lines.length === 1) return unique[0] as Error;
-  return new NeuradockError(`${lines.length} relay requests failed:`, lines);
+  const messages = [...new Set(unique.map((e) => (e instanceof Error ? e.message : String(e))))];
+  if (messages.length === 1) return unique[0] as Error;
+  // Each failure's own detail lines (e.g. every entry of a token list) stay under it.
+  const lines = messages.flatMap((message) => {
+    const err = unique.find((e) => e instanceof Error && e.message === message);
+    const details = err instanceof NeuradockError ? err.details : [];
+    return [message, ...details.map((d) => `  ${d}`)];
+  });
+  return new NeuradockError(`${messages.length} relay requests failed:`, lines);
 }

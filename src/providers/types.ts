@@ -61,4 +61,6 @@ export interface ListOptions {
 export interface TokenSource {
   listTokens(account: Account, options?: ListOptions): Promise<AccountTokens>;
   resolveToken(account: Account, selector: TokenSelector): Promise<ResolvedToken>;
+  /** The full key of a listed token (from the latest listing; a masked key is revealed). */
+  tokenKey(account: Account, id: number): Promise<ApiKey>;
 }

@@ -8,6 +8,9 @@ export interface RenderHumanOptions {
 
 const SIGNS = { create: "+", update: "~", delete: "-" } as const;
 
+/** Warnings shown under their own code rather than as a plain "warning". */
+const LABELED = new Set<string>(["drift", "failover", "low-balance"]);
+
 /** Terraform-like text, rendered from the public JSON so both always say the same thing. */
 export function renderPlanHuman(json: PlanJson, opts: RenderHumanOptions): string {
   const c = pc.createColors(opts.color);
@@ -57,7 +60,7 @@ export function renderPlanHuman(json: PlanJson, opts: RenderHumanOptions): strin
   if (json.warnings.length > 0) {
     out.push(c.bold(c.yellow("Warnings:")));
     for (const w of json.warnings) {
-      const label = w.code === "drift" ? "drift" : "warning";
+      const label = LABELED.has(w.code) ? w.code : "warning";
       out.push(
         `  ${c.yellow("!")} ${c.yellow(label)}${w.tool ? ` (${w.tool})` : ""}: ${w.message}`,
       );

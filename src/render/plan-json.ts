@@ -19,6 +19,15 @@ export interface PlanJson {
   relay: PlanJsonRelayChange[];
   /** The neuradock.yaml the plan was made from (null for a plan saved by an older version). */
   config: string | null;
+  /** The token each bound tool gets, and each earlier entry of its list skipped, with why. */
+  token_choices: PlanJsonTokenChoice[];
+}
+
+export interface PlanJsonTokenChoice {
+  tool: ToolId;
+  account: string;
+  chosen: { id: number; name: string; usable_usd: number | null };
+  skipped: { entry: string; id: number | null; name: string | null; reason: string }[];
 }
 
 export interface PlanJsonFile {
@@ -140,6 +149,12 @@ export function renderPlanJson(plan: Plan, opts: RenderJsonOptions): PlanJson {
     file: w.file ?? null,
     message: w.message,
   }));
+  const token_choices = (plan.tokenChoices ?? []).map((c) => ({
+    tool: c.tool,
+    account: c.account,
+    chosen: { id: c.chosen.id, name: c.chosen.name, usable_usd: c.chosen.usableUsd },
+    skipped: c.skipped.map((s) => ({ ...s })),
+  }));
   return {
     format_version: "1",
     changes,
@@ -149,6 +164,7 @@ export function renderPlanJson(plan: Plan, opts: RenderJsonOptions): PlanJson {
     files,
     relay,
     config: plan.config ?? null,
+    token_choices,
   };
 }
 

@@ -18,7 +18,7 @@ export const BROKEN_CONFIGS: Record<string, string[]> = {
     "3:3: invalid account id 'Personal': use lowercase letters, digits, '-' and '_', starting with a letter or digit",
   ],
   "bad-token-selector.yaml": [
-    "10:12: bindings.claude-code.token must be a token name or { id: N }",
+    "10:12: bindings.claude-code.token must be a token name, { id: N }, or a list of them",
   ],
   "bad-token-resources.yaml": [
     "8:7: accounts.personal.tokens: token name 'a-name-that-is-far-too-long-for-new-api' is 39 characters long; the relay takes at most 30",
@@ -45,6 +45,18 @@ export const BROKEN_CONFIGS: Record<string, string[]> = {
   "empty.yaml": ["1:1: the file is empty; it needs at least `version: 1`"],
   "env-on-codex.yaml": [
     "11:5: env is only supported for claude-code bindings (Codex reads no env from neuradock)",
+  ],
+  "failover-bad-entries.yaml": [
+    "10:47: bindings.claude-code.token[3] repeats { id: 7 } (the same as token[1]); list each token once",
+    "10:58: bindings.claude-code.token[4] repeats 'claude' (the same as token[0]); list each token once",
+    "11:22: bindings.claude-code.min_balance_usd must be a number of USD, 0 or more",
+    "14:12: bindings.codex.token is an empty list; name at least one token",
+  ],
+  "failover-bad-items.yaml": [
+    "12:9: bindings.claude-code.token[1] must be a token name or { id: N }",
+    "13:9: bindings.claude-code.token[2] must be a token name or { id: N }",
+    "14:22: bindings.claude-code.min_balance_usd must be a number of USD, 0 or more",
+    "18:22: bindings.codex.min_balance_usd must be a number of USD, 0 or more",
   ],
   "http-public-account-url.yaml": [
     "5:10: accounts.relay.url must use https (http is allowed only for loopback hosts; got http://relay.example.com)",
@@ -87,7 +99,7 @@ export const BROKEN_CONFIGS: Record<string, string[]> = {
   ],
   "several-problems.yaml": [
     "9:14: unknown account 'personl' — did you mean 'personal'?",
-    "13:12: bindings.codex.token must be a token name or { id: N }",
+    "13:12: bindings.codex.token must be a token name, { id: N }, or a list of them",
     "14:11: unknown node 'nope' for provider anyrouter (available: default, cn-shanghai, cn-nb1)",
   ],
   "secret-not-a-header.yaml": [

@@ -36,7 +36,8 @@ describe("loadConfig on valid configs", () => {
     expect(config.bindings["claude-code"]).toEqual({
       tool: "claude-code",
       account: "personal",
-      token: { name: "claude" },
+      tokens: [{ name: "claude" }],
+      failover: false,
       node: "local",
       nodeUrl: "http://localhost:9999",
       model: "claude-sonnet-4-5",
@@ -46,7 +47,9 @@ describe("loadConfig on valid configs", () => {
     });
     expect(config.bindings.codex).toMatchObject({
       account: "relay",
-      token: { id: 7 },
+      tokens: [{ id: 7 }, { name: "codex-backup" }],
+      failover: true,
+      minBalanceUsd: 0.5,
       node: "edge",
       nodeUrl: "https://edge.example.com/base",
       env: {},

@@ -45,7 +45,8 @@ export function makeBinding(tool: ToolId, extra: Partial<Binding> = {}): Binding
   return {
     tool,
     account: "personal",
-    token: { name: tool === "codex" ? "codex" : "claude" },
+    tokens: [{ name: tool === "codex" ? "codex" : "claude" }],
+    failover: false,
     node: "default",
     nodeUrl: "https://anyrouter.top",
     env: {},

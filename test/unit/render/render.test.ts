@@ -52,7 +52,8 @@ describe("plan rendering", () => {
     const json = renderPlanJson(plan, { showSecrets: false });
     const text = `${JSON.stringify(json, null, 2)}\n`;
     expectGolden("plan-first-bind.json", text);
-    // docs/contract.md's fields, then `files` (whole-file actions), an addition readers may ignore.
+    // docs/contract.md's fields, then `files` (whole-file actions) and `token_choices` (relay.md
+    // §3), additions readers may ignore.
     expect(Object.keys(json)).toEqual([
       "format_version",
       "changes",
@@ -62,6 +63,7 @@ describe("plan rendering", () => {
       "files",
       "relay",
       "config",
+      "token_choices",
     ]);
     expect(Object.keys(json.changes[0]!)).toEqual([
       "tool",
