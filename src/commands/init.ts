@@ -174,8 +174,16 @@ function report(
       `  account${r.locked.length > 1 ? "s" : ""} ${names}: variables not exported (\`neuradock validate\` names them)`,
     );
   }
-  if (missing.length > 0) out(`Next: export ${missing.join(", ")}; then run \`neuradock plan\`.`);
-  else if (r.locked.length === 0) {
+  const unbound = r.todo.some((a) => !a.token);
+  if (missing.length > 0) {
+    out(
+      `Next: export ${missing.join(", ")}; then run \`neuradock ${unbound ? "init" : "plan"}\`${unbound ? " again" : ""}.`,
+    );
+  } else if (unbound) {
+    out(
+      "Next: do what is said above for each tool not bound yet, then run `neuradock init` again.",
+    );
+  } else if (r.locked.length === 0) {
     out("Next: `neuradock plan` shows what would change, `neuradock apply` writes it.");
   }
 }

@@ -86,7 +86,7 @@ export function renderStarter(input: StarterInput): string {
     for (const b of input.bindings) bindings.items.push(pair(b.tool, bindingNode(doc, b)));
     if (input.pending.length > 0) {
       const lines = input.pending.flatMap((p) => [
-        ` ${p.tool} (account ${p.account}): ${plainText(p.todo)}`,
+        ` ${p.tool} (account ${p.account}): ${plainText(p.todo, 400)}`,
       ]);
       if (input.bindings.length > 0) bindings.comment = lines.join("\n");
       else before.push(...lines);
@@ -193,9 +193,9 @@ function pair(key: string, value: unknown, o: { before?: string; space?: boolean
  * Text from a relay, made safe for a one-line comment: no control characters (a line break
  * would end the comment), nothing shaped like a key, and a bounded length.
  */
-export function plainText(text: string): string {
+export function plainText(text: string, max = 80): string {
   return text
     .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, " ")
     .replace(/sk-[A-Za-z0-9_-]{8,}/g, "sk-…")
-    .slice(0, 80);
+    .slice(0, max);
 }

@@ -145,6 +145,9 @@ describe("neuradock init", () => {
     expect(first.stdout).toContain(
       "not bound yet: export NEWAPI_USER_ID and NEWAPI_ACCESS_TOKEN (or NEWAPI_SESSION instead of NEWAPI_ACCESS_TOKEN), then run `neuradock init` again",
     );
+    expect(first.stdout).toContain(
+      "Next: export NEWAPI_USER_ID, NEWAPI_ACCESS_TOKEN; then run `neuradock init` again.",
+    );
     let data = parse(await readConfig());
     expect(data.accounts).toEqual({
       relay: {
