@@ -63,7 +63,7 @@ describe("the CLI error boundary", () => {
       join(dir, "neuradock.yaml"),
       "version: 1\naccounts:\n  x:\n    provider: nope\n",
     );
-    for (const command of ["plan", "apply", "tokens", "nodes"]) {
+    for (const command of ["plan", "apply", "tokens", "nodes", "checkin"]) {
       const io = captureIo({ cwd: dir, env: { HOME: dir } });
       expect(await main([command, "--json"], io)).toBe(1);
       expect(io.err()).toBe("");
