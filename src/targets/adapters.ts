@@ -3,6 +3,7 @@ import type { TargetAdapter, ToolAdapter } from "./adapter.js";
 import { claudeCode } from "./claude-settings.js";
 import { codex } from "./codex.js";
 import { geminiCli } from "./gemini-cli.js";
+import { opencode } from "./opencode.js";
 
 /**
  * Every tool neuradock binds: one adapter each (its files, owned paths, leak guards, wire
@@ -11,6 +12,7 @@ import { geminiCli } from "./gemini-cli.js";
 export const TOOL_ADAPTERS: Readonly<Record<ToolId, ToolAdapter>> = {
   "claude-code": claudeCode,
   codex,
+  opencode,
   "gemini-cli": geminiCli,
 };
 

@@ -15,7 +15,13 @@ import {
   startLlmServer,
 } from "./llm-server.js";
 import { changedFiles, runNeuradock, snapshotFiles } from "./neuradock.js";
-import { type ClientRun, describeRun, type RunOptions, runGeminiPrompt } from "./run-client.js";
+import {
+  type ClientRun,
+  describeRun,
+  type RunOptions,
+  runGeminiPrompt,
+  runOpencode,
+} from "./run-client.js";
 
 const KEY = "CompatToolsKeyTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTT01";
 const SPARE = "CompatToolsSpareSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSS02";
@@ -26,6 +32,8 @@ const USER = {
   googleKey: "AIzaUserOwnGoogleKey0000000000000000005",
   oauthAccess: "ya29.user-oauth-access-token-0006",
   oauthRefresh: "1//user-oauth-refresh-token-0007",
+  opencodeOwn: "sk-user-own-provider-key-0008",
+  opencodeAuth: "sk-ant-user-opencode-auth-0009",
 } as const;
 const SECRETS_NOT_BOUND = [SPARE, ACCESS_TOKEN, ...Object.values(USER)];
 
@@ -249,5 +257,64 @@ describe("Gemini CLI (real client)", () => {
   });
   it("fresh home: creates .env and settings.json, removes them again", async () => {
     await freshHome(gemini);
+  });
+});
+
+const opencode: ToolCase = {
+  tool: "opencode",
+  binding: [
+    "  opencode:",
+    "    account: relay",
+    "    token: main",
+    "    node: loopback",
+    "    model: claude-sonnet-4-5",
+  ],
+  files: (w) => [join(w.home, ".config", "opencode", "opencode.json")],
+  writeUserSetup(w) {
+    writeFileDeep(
+      join(w.home, ".config", "opencode", "opencode.json"),
+      [
+        "{",
+        '  "$schema": "https://opencode.ai/config.json",',
+        "  // my own relay, which stays configured",
+        '  "provider": {',
+        '    "mine": {',
+        '      "npm": "@ai-sdk/anthropic",',
+        `      "options": { "baseURL": "${previous.url}/v1", "apiKey": "${USER.opencodeOwn}" },`,
+        '      "models": { "claude-sonnet-4-5": {} }',
+        "    }",
+        "  },",
+        '  "model": "mine/claude-sonnet-4-5",',
+        '  "autoupdate": false',
+        "}",
+        "",
+      ].join("\n"),
+    );
+    // `opencode auth login` keys, one of them for the very id neuradock uses.
+    writeFileDeep(
+      join(w.home, ".local", "share", "opencode", "auth.json"),
+      JSON.stringify({
+        relay: { type: "api", key: USER.opencodeAuth },
+        anthropic: { type: "api", key: USER.opencodeAuth },
+      }),
+      0o600,
+    );
+  },
+  planPaths: ["provider.relay.options.apiKey", "provider.relay.options.baseURL", "model"],
+  run: runOpencode,
+  isModelRequest: (req) => pathOf(req.url) === "/v1/messages",
+  credentials: (key) => ({ "x-api-key": key }),
+  drift(w, text) {
+    const file = join(w.home, ".config", "opencode", "opencode.json");
+    return [file, text(file).replace('"relay/claude-sonnet-4-5"', '"mine/claude-sonnet-4-5"')];
+  },
+};
+
+describe("opencode (real client)", () => {
+  it("acceptance: plan, apply, the real client, converged, drift, removal", async () => {
+    await acceptance(opencode);
+  });
+  it("fresh home: creates opencode.json, removes it again", async () => {
+    await freshHome(opencode);
   });
 });

@@ -7,7 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMemorySystem, type MemoryEntry } from "../support/memory-system.js";
 import { bundleDriver } from "./support/bundle.js";
 import { runCycle } from "./support/cycle.js";
-import { bigConfig, bigSettings, configYaml } from "./support/fixtures.js";
+import {
+  bigConfig,
+  bigSettings,
+  configYaml,
+  userGeminiEnv,
+  userGeminiSettings,
+} from "./support/fixtures.js";
 
 // SIGKILL `applyPlan` (real System, big files) at random moments, RUNS times, seeded: every
 // target file must always be exactly its old or its new version, never torn or empty.
@@ -37,6 +43,9 @@ const files = () => ({
   settings: join(home, ".claude", "settings.json"),
   auth: join(home, ".codex", "auth.json"),
   config: join(home, ".codex", "config.toml"),
+  geminiEnv: join(home, ".gemini", ".env"),
+  geminiSettings: join(home, ".gemini", "settings.json"),
+  opencode: join(home, ".config", "opencode", "opencode.json"),
   ledger: join(state, "ledger.json"),
 });
 
@@ -136,6 +145,9 @@ beforeAll(async () => {
   state = join(home, "state");
   await mkdir(join(home, ".claude"));
   await mkdir(join(home, ".codex"));
+  await mkdir(join(home, ".gemini"));
+  await writeFile(files().geminiEnv, userGeminiEnv());
+  await writeFile(files().geminiSettings, userGeminiSettings());
   await writeFile(files().settings, bigSettings());
   await writeFile(files().config, bigConfig());
   bindCfg = resolve(home, "bind.yaml");
@@ -194,7 +206,10 @@ describe("SIGKILL during apply", () => {
               `(${now[name] === null ? "absent" : `${now[name]?.length} chars`}, old ${old[name]?.length ?? "absent"}, new ${expected[name]?.length ?? "absent"})`,
           );
         }
-        if (now[name] !== null && name !== "config") JSON.parse(now[name] as string);
+        // Whole files only: the strict JSON ones must parse (the others are checked above).
+        if (now[name] !== null && ["settings", "auth", "ledger"].includes(name)) {
+          JSON.parse(now[name] as string);
+        }
         if (isOld && !isNew) olds++;
         if (isNew && !isOld) news++;
       }
@@ -204,7 +219,11 @@ describe("SIGKILL during apply", () => {
     }
 
     const leftBehind = (
-      await Promise.all([join(home, ".claude"), join(home, ".codex"), state].map((d) => readdir(d)))
+      await Promise.all(
+        [join(home, ".claude"), join(home, ".codex"), join(home, ".gemini"), state].map((d) =>
+          readdir(d),
+        ),
+      )
     )
       .flat()
       .filter((n) => n.endsWith(".tmp")).length;
@@ -215,6 +234,8 @@ describe("SIGKILL during apply", () => {
     const temps = [
       ...(await readdir(join(home, ".claude"))),
       ...(await readdir(join(home, ".codex"))),
+      ...(await readdir(join(home, ".gemini"))),
+      ...(await readdir(join(home, ".config", "opencode"))),
       ...(await readdir(state)),
       ...(await readdir(join(state, "backups"))),
     ].filter((n) => n.endsWith(".tmp"));

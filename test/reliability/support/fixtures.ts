@@ -36,5 +36,25 @@ accounts:
   codex:
     account: personal
     token: codex
+  gemini-cli:
+    account: personal
+    token: gemini
+    model: gemini-2.5-pro
+  opencode:
+    account: personal
+    token: opencode
+    model: claude-sonnet-4-5
 `;
+}
+
+/** A user's ~/.gemini/.env: comments, `export`, quotes, their own key (taken over while bound). */
+export function userGeminiEnv(): string {
+  const lines = ["# my gemini setup", 'GEMINI_API_KEY="user-own-key"'];
+  for (let i = 0; i < 200; i++) lines.push(`export VAR_${i}='value ${i}'   # note ${i}`);
+  return `${lines.join("\n")}\n`;
+}
+
+/** A user's ~/.gemini/settings.json with comments (JSONC). */
+export function userGeminiSettings(): string {
+  return '{\n  // mine\n  "security": { "auth": { "selectedType": "oauth-personal" } }\n}\n';
 }
