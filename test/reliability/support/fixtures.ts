@@ -50,7 +50,7 @@ accounts:
 /** A user's ~/.gemini/.env: comments, `export`, quotes, their own key (taken over while bound). */
 export function userGeminiEnv(): string {
   const lines = ["# my gemini setup", 'GEMINI_API_KEY="user-own-key"'];
-  for (let i = 0; i < 200; i++) lines.push(`export VAR_${i}='value ${i}'   # note ${i}`);
+  for (let i = 0; i < 20; i++) lines.push(`export VAR_${i}='value ${i}'   # note ${i}`);
   return `${lines.join("\n")}\n`;
 }
 
