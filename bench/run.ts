@@ -567,6 +567,23 @@ const FINDINGS = `## Findings
   connection. Measured beside it: node's own \`http\` module makes its first loopback request in
   ~8 ms against ~40 ms for undici (unbundled); the provider layer is specified on undici, so it
   stays, and this is the largest single saving left for the 2 MB plan target.
+- **Node's compile cache (Node >= 22.1, enabled in src/cli.ts).** \`module.enableCompileCache()\` runs
+  before main.js is imported, so every chunk after the entry (commander, yaml, the config layer,
+  undici) is compiled once and loaded from <tmpdir>/node-compile-cache afterwards; cold vs warm in
+  the Node version tables shows what it saves. It does not remove loading, linking and running
+  that code, which is why validate and plan stay above their goals on Node 22 and 24 too.
+- **apply's memory: one parse per edited key (not yet changed).** Measured alone on Node 24, one
+  jsonc-parser parse tree of a 1 MB settings.json costs ~13 MB of peak RSS, three parses ~22 MB and
+  three \`modify\` calls ~29 MB; a V8 young-generation cap (--max-semi-space-size) saves under
+  5 MB. The plan parses the file once, then src/targets/json-file.ts re-parses it for each key it
+  sets or removes (modify, the inline check, collapseEmptyParent). Computing every edit from the
+  one tree of the plan would take the 1 MB apply to about plan's RSS; it is left to the owner of
+  json-file.ts (it was being rewritten in parallel), so the RSS goal with margin is missed.
+- **toml-patch's CST (an internal, kept).** The config.toml line editor reads
+  \`TomlDocument.cst\` for the exact position of each key and table, so that an edit and its undo
+  leave every other byte as it was; toml-patch's public \`patch()\` re-renders neighbours. The gain is
+  byte-exactness (round-trip and layout tests), not time; toml-patch is pinned exactly and
+  test/unit/targets/toml-patch-pin.test.ts checks the version and the CST shape.
 - **process.stdin made lazy (fixed).** \`processIo()\` touched \`process.stdin\` on every command,
   which builds a stream (~3 ms); it is now read only by a confirmation prompt.
 - **Measured, not taken** (validate -c, CPU-probe harness, 25 interleaved runs): CommonJS output
