@@ -1,7 +1,8 @@
 import { createColors } from "picocolors";
 import { didYouMean } from "../config/suggest.js";
-import type { Account } from "../config/types.js";
+import type { Account, Config } from "../config/types.js";
 import { UsageError } from "../errors.js";
+import { chooseToken, describeEntry, describeProblem } from "../plan/choose-token.js";
 import {
   type AccountBalance,
   combineErrors,
@@ -93,12 +94,14 @@ export async function runTokens(opts: TokensOptions, io: Io): Promise<number> {
   if (opts.json) {
     // Accounts that could not be read are named too, so a script can tell what is missing.
     const json =
-      failed.length > 0 ? { ...renderTokensJson(shown), errors: failed } : renderTokensJson(shown);
+      failed.length > 0
+        ? { ...renderTokensJson(shown, config), errors: failed }
+        : renderTokensJson(shown, config);
     io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
   } else if (accounts.length === 0) {
     io.stdout.write(`No accounts in ${config.file}.\n`);
   } else {
-    io.stdout.write(renderTokensTable(shown, accounts, cached, io.color));
+    io.stdout.write(renderTokensTable(shown, accounts, cached, io.color, config));
   }
   if (errors.length > 0) throw combineErrors(errors);
   return 0;
@@ -115,8 +118,40 @@ function pickAccount(name: string, accounts: Account[], file: string): Account {
   );
 }
 
+/** Per binding on this account: the token it gets now, and the entries that are unhealthy. */
+export function bindingMarks(
+  config: Pick<Config, "bindings"> | undefined,
+  listing: AccountTokens,
+  now: number = Date.now(),
+) {
+  return Object.values(config?.bindings ?? {}).flatMap((binding) => {
+    if (!binding || binding.account !== listing.account) return [];
+    const choice = chooseToken({
+      binding,
+      tokens: listing.tokens,
+      accountBalanceUsd: listing.balance?.balanceUsd ?? null,
+      now,
+    });
+    const chosen = choice.ok && choice.chosen.token ? choice.chosen.token : null;
+    return [
+      {
+        tool: binding.tool,
+        chosen: chosen ? { id: chosen.id, name: chosen.name } : null,
+        unhealthy: choice.entries
+          .filter((e) => e.problem !== null)
+          .map((e) => ({
+            entry: describeEntry(e),
+            id: e.token?.id ?? null,
+            name: e.token?.name ?? null,
+            reason: describeProblem(e),
+          })),
+      },
+    ];
+  });
+}
+
 /** The `tokens --json` contract of docs/contract.md, with relay.md §2's balances. */
-export function renderTokensJson(listings: AccountTokens[]) {
+export function renderTokensJson(listings: AccountTokens[], config?: Pick<Config, "bindings">) {
   return {
     accounts: listings.map((l) => ({
       account: l.account,
@@ -124,6 +159,8 @@ export function renderTokensJson(listings: AccountTokens[]) {
       fetched_at: l.fetchedAt,
       balance_usd: l.balance?.balanceUsd ?? null,
       used_usd: l.balance?.usedUsd ?? null,
+      // relay.md §3: which token each binding on this account gets, and which are unhealthy.
+      bindings: bindingMarks(config, l),
       tokens: l.tokens.map((t) => ({
         id: t.id,
         name: t.name,
@@ -146,6 +183,7 @@ function renderTokensTable(
   accounts: Account[],
   cached: Set<string>,
   color: boolean,
+  config?: Pick<Config, "bindings">,
   now: Date = new Date(),
 ): string {
   const c = createColors(color);
@@ -196,6 +234,13 @@ function renderTokensTable(
     listing.tokens.forEach((t, n) => {
       out.push(line(rows[n]!, (cell, i) => (i === 5 ? statusColor[t.status](cell) : cell)));
     });
+    for (const mark of bindingMarks(config, listing)) {
+      const chosen = mark.chosen
+        ? `'${mark.chosen.name}' (id ${mark.chosen.id})`
+        : c.red("no healthy token");
+      out.push(`  ${c.bold(mark.tool)} → ${chosen}`);
+      for (const u of mark.unhealthy) out.push(`    ${c.yellow("✗")} ${u.entry}: ${u.reason}`);
+    }
     blocks.push(`${out.join("\n")}\n`);
   }
   return blocks.join("\n");

@@ -184,6 +184,36 @@ describe("a failover list", () => {
   });
 });
 
+describe("tokens", () => {
+  it("marks per binding the chosen token and the unhealthy ones (human and JSON)", async () => {
+    await writeConfig(LIST, ["token: spare"]);
+    token(41).status = 2;
+    const json = JSON.parse((await cli("tokens", "--json")).stdout);
+    expect(json.accounts[0].bindings).toEqual([
+      {
+        tool: "claude-code",
+        chosen: { id: 42, name: "backup" },
+        unhealthy: [{ entry: "'primary' (id 41)", id: 41, name: "primary", reason: "disabled" }],
+      },
+      { tool: "codex", chosen: { id: 43, name: "spare" }, unhealthy: [] },
+    ]);
+    const human = await cli("tokens", "--refresh");
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain(
+      "  claude-code → 'backup' (id 42)\n    ✗ 'primary' (id 41): disabled\n",
+    );
+    expect(human.stdout).toContain("  codex → 'spare' (id 43)\n");
+
+    user.quota = 0;
+    const dry = JSON.parse((await cli("tokens", "--json", "--refresh")).stdout);
+    expect(dry.accounts[0].bindings[0].chosen).toBeNull();
+    expect(dry.accounts[0].bindings[0].unhealthy).toHaveLength(3);
+    expect((await cli("tokens", "--refresh")).stdout).toContain(
+      "  claude-code → no healthy token\n",
+    );
+  });
+});
+
 describe("a single token", () => {
   it("at or below an explicit minimum is bound, with a low-balance warning", async () => {
     await writeConfig(["token: primary", "min_balance_usd: 10"]);
