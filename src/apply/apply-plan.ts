@@ -11,6 +11,7 @@ import {
   readLedger,
   serializeLedger,
 } from "../plan/ledger.js";
+import { summarizeFiles } from "../plan/summary.js";
 import type { Action, FilePlan, Ledger, Plan } from "../plan/types.js";
 import { describeFsError } from "../system/fs-errors.js";
 import { isTempFileOf } from "../system/temp-files.js";
@@ -150,8 +151,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
       throw failure;
     }
 
-    const summary: Record<Action, number> = { create: 0, update: 0, delete: 0 };
-    for (const step of writes) for (const c of step.plan.changes) summary[c.action] += 1;
+    const summary = summarizeFiles(writes.map((s) => s.plan));
     return {
       files: steps.map((s) => ({
         tool: s.plan.tool,

@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { LockError } from "../errors.js";
+import { LockError, TargetError } from "../errors.js";
 import type { System } from "../system/types.js";
 
 export const LOCK_FILE = "apply.lock";
@@ -13,6 +13,8 @@ export interface LockOptions {
   /** Whether a process id is alive on this host (injected by tests). */
   isAlive?: (pid: number) => boolean;
   now?: () => Date;
+  /** Called once when the lock is found held by a live process and the wait begins. */
+  onWait?: (holder: LockHolder | null) => void;
 }
 
 export interface LockHolder {
@@ -48,8 +50,17 @@ export async function acquireLock(
   const me: LockHolder = { pid: process.pid, host: hostname(), started: now().toISOString() };
   const content = `${JSON.stringify(me)}\n`;
   const deadline = Date.now() + timeoutMs;
+  const dir = await system.stat(stateDir);
+  if (dir !== null && dir.kind !== "directory") {
+    // Not a lock held by anyone: waiting could never help.
+    throw new TargetError(
+      stateDir,
+      "the state directory is not a directory; move that file aside, or point NEURADOCK_STATE_DIR at a directory",
+    );
+  }
 
   let holder: LockHolder | null = null;
+  let waiting = false;
   for (;;) {
     if (await system.createExclusive(path, content, { mode: 0o600, dirMode: 0o700 })) {
       return { path, release: () => releaseLock(system, path, content) };
@@ -65,6 +76,9 @@ export async function acquireLock(
       continue;
     } else if (Date.now() >= deadline) {
       break;
+    } else if (!waiting) {
+      waiting = true;
+      options.onWait?.(holder);
     }
     await sleep(Math.min(pollMs, Math.max(1, deadline - Date.now())));
   }

@@ -7,15 +7,16 @@ import { loadConfig } from "../config/index.js";
 import type { Account, ToolId } from "../config/types.js";
 import { AbortedError, UsageError } from "../errors.js";
 import { readLedger } from "../plan/ledger.js";
-import { parsePlanFile } from "../plan/plan-file.js";
+import { checkPlanPlace, parsePlanFile } from "../plan/plan-file.js";
 import type { Plan } from "../plan/types.js";
 import type { RelayClient } from "../providers/relay-client.js";
 import { renderPlanHuman } from "../render/plan-human.js";
 import { type PlanJson, renderPlanJson } from "../render/plan-json.js";
 import { createRealSystem } from "../system/index.js";
-import { stateDir } from "../system/paths.js";
+import { homeDir, stateDir } from "../system/paths.js";
 import type { System } from "../system/types.js";
 import type { ApplyCliOptions } from "./cli-options.js";
+import { locateTargets } from "../targets/locate.js";
 import { loadConfigForBindings } from "./command-config.js";
 import type { Io } from "./io.js";
 import { parseReplace, planWithSource, withTokenSource } from "./live-plan.js";
@@ -34,7 +35,7 @@ export async function runApply(opts: ApplyCliOptions, io: Io): Promise<number> {
     if ((opts.replace ?? []).length > 0) {
       throw new UsageError("--replace makes a new plan: it cannot be used with a saved plan file");
     }
-    const plan = await loadSavedPlan(system, resolve(io.cwd, opts.planfile), opts);
+    const plan = await loadSavedPlan(system, resolve(io.cwd, opts.planfile), opts, io.env, state);
     const base = { system, state, opts, io, saved: true };
     if (!touchesRelay(plan)) return showAndApply(plan, base);
     // The relay half needs the accounts' credentials: from the config the plan was made from.
@@ -52,7 +53,12 @@ export async function runApply(opts: ApplyCliOptions, io: Io): Promise<number> {
   const config = await loadConfigForBindings(opts, io);
   // As Terraform holds the state lock from plan to apply: a second apply waits, then plans
   // from what the first one wrote, instead of failing on a plan that went stale meanwhile.
-  const lock = await acquireLock(system, state);
+  const lock = await acquireLock(system, state, {
+    onWait: (holder) =>
+      io.stderr.write(
+        `Waiting for another neuradock apply to finish (${holder ? `pid ${holder.pid}` : "lock held"})…\n`,
+      ),
+  });
   try {
     return await withTokenSource(io, opts, async (source) => {
       const plan = await planWithSource(source, config, opts, io, system, state);
@@ -170,13 +176,28 @@ async function showAndApply(plan: Plan, ctx: ApplyContext): Promise<number> {
 }
 
 /** Parse a saved plan and run its stale check before anything else happens. */
-async function loadSavedPlan(system: System, file: string, opts: ApplyCliOptions): Promise<Plan> {
+async function loadSavedPlan(
+  system: System,
+  file: string,
+  opts: ApplyCliOptions,
+  env: NodeJS.ProcessEnv,
+  state: string,
+): Promise<Plan> {
   const text = await system.readFile(file);
   if (text === null) throw new UsageError(`plan file not found: ${opts.planfile}`);
-  const plan = restrictPlan(
-    parsePlanFile(text, opts.planfile),
-    opts.target as ToolId[] | undefined,
+  const saved = parsePlanFile(text, opts.planfile);
+  const targets = locateTargets(env);
+  checkPlanPlace(
+    saved,
+    {
+      home: homeDir(env),
+      stateDir: state,
+      targets: Object.fromEntries(Object.entries(targets).map(([id, t]) => [id, t.path])),
+      ledgerFiles: (await readLedger(system, state)).files,
+    },
+    opts.planfile,
   );
+  const plan = restrictPlan(saved, opts.target as ToolId[] | undefined);
   await checkPlanBasis(plan, system);
   return plan;
 }
@@ -191,6 +212,7 @@ export function restrictPlan(plan: Plan, tools: readonly ToolId[] | undefined): 
     if (kept.has(file) || (entry !== null && tools.includes(entry.tool))) ledger[file] = entry;
   }
   return {
+    ...(plan.origin ? { origin: plan.origin } : {}),
     tools: plan.tools.filter((t) => tools.includes(t)),
     files,
     warnings: plan.warnings.filter((w) => w.tool === undefined || tools.includes(w.tool)),

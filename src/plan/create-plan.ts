@@ -11,6 +11,7 @@ import type { RelayClient } from "../providers/relay-client.js";
 import { type RawToken, toTokenInfo } from "../providers/token-list.js";
 import { unwrapAll } from "../providers/token-source.js";
 import type { ResolvedToken, TokenInfo, TokenSource } from "../providers/types.js";
+import { homeDir } from "../system/paths.js";
 import type { System } from "../system/types.js";
 import { TOOL_ADAPTERS } from "../targets/adapters.js";
 import { locateTargets } from "../targets/locate.js";
@@ -137,6 +138,11 @@ export async function createPlan(opts: CreatePlanOptions): Promise<Plan> {
     ...(relay ? { relay: relay.plan } : {}),
     config: config.file,
     tokenChoices: chosen.choices,
+    origin: {
+      home: homeDir(opts.env, opts.platform),
+      stateDir: opts.stateDir,
+      targets: Object.fromEntries(Object.entries(targets).map(([id, t]) => [id, t.path])),
+    },
   };
 }
 

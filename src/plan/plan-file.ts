@@ -1,3 +1,4 @@
+import { basename } from "node:path";
 import { TOOLS, type ToolId } from "../config/types.js";
 import { NeuradockError } from "../errors.js";
 import { targetAdapter, toolOfTarget } from "../targets/adapters.js";
@@ -51,7 +52,73 @@ export function parsePlanFile(text: string, file = "plan file"): Plan {
   }
   if (plan.relay !== undefined && !isRelayPlan(plan.relay)) throw bad("damaged: relay");
   if (plan.config !== undefined && typeof plan.config !== "string") throw bad("damaged: config");
+  if (plan.origin === undefined) {
+    throw bad("it does not say which home it was made for (an older neuradock made it)");
+  }
+  if (!isOrigin(plan.origin)) throw bad("damaged: origin");
   return plan as unknown as Plan;
+}
+
+export interface CurrentPlace {
+  home: string;
+  stateDir: string;
+  targets: Readonly<Record<string, string>>;
+  /** Files the ledger (in the current state dir) says neuradock wrote, by path. */
+  ledgerFiles: Readonly<Record<string, { tool: ToolId }>>;
+}
+
+/**
+ * A saved plan is applied only where it was made: same home, same state dir, and every file
+ * it names is exactly a current target (or one the current ledger says neuradock wrote where
+ * the tool no longer looks). Otherwise nothing is written.
+ */
+export function checkPlanPlace(plan: Plan, here: CurrentPlace, file = "the saved plan"): void {
+  const refuse = (why: string) =>
+    new NeuradockError(
+      `${file} cannot be applied here: ${why}. Nothing was written; run \`neuradock plan\` again here.`,
+    );
+  const origin = plan.origin;
+  if (!origin) throw refuse("it does not say which home it was made for");
+  if (origin.home !== here.home) {
+    throw refuse(`it was made for the home directory ${origin.home}, and this is ${here.home}`);
+  }
+  if (origin.stateDir !== here.stateDir) {
+    throw refuse(
+      `it was made with the state directory ${origin.stateDir}, and this one is ${here.stateDir}`,
+    );
+  }
+  for (const id of new Set([...Object.keys(origin.targets), ...Object.keys(here.targets)])) {
+    if (origin.targets[id] !== here.targets[id]) {
+      const tool = toolOfTarget(id)?.id ?? "no tool";
+      throw refuse(
+        `it was made for ${origin.targets[id] ?? "no such file"}, and ${tool} reads ${here.targets[id] ?? "no such file"} now`,
+      );
+    }
+  }
+  const files = new Set<string>();
+  for (const fp of plan.files) {
+    const stray = here.ledgerFiles[fp.file];
+    const current = here.targets[fp.target];
+    const strayOk =
+      stray !== undefined &&
+      stray.tool === fp.tool &&
+      current !== undefined &&
+      basename(fp.file) === basename(current);
+    if (fp.file !== current && !strayOk) {
+      throw refuse(`it names ${fp.file}, which is not a file ${fp.tool} reads`);
+    }
+    files.add(fp.file);
+  }
+  for (const path of Object.keys(plan.ledger)) {
+    if (!files.has(path))
+      throw refuse(`its ledger part names ${path}, which the plan does not edit`);
+  }
+}
+
+function isOrigin(v: unknown): boolean {
+  if (!isRecord(v) || typeof v.home !== "string" || typeof v.stateDir !== "string") return false;
+  const targets = v.targets;
+  return isRecord(targets) && Object.values(targets).every((p) => typeof p === "string");
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

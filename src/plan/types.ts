@@ -57,7 +57,17 @@ export interface TokenChoiceRecord {
   skipped: { entry: string; id: number | null; name: string | null; reason: string }[];
 }
 
+/** Where a plan was made: a saved plan is refused anywhere else (design.md "Saved plans"). */
+export interface PlanOrigin {
+  home: string;
+  stateDir: string;
+  /** Each target file as the tools resolved it then. */
+  targets: Record<string, string>;
+}
+
 export interface Plan {
+  /** Where it was made; absent only in plans built by hand in tests. */
+  origin?: PlanOrigin;
   /** The tools this plan covers (all bound + all in the ledger, or --target). */
   tools: ToolId[];
   /** The token each bound tool of the plan gets (relay.md §3). Absent in older saved plans. */

@@ -1,6 +1,7 @@
 import type { ToolId } from "../config/types.js";
 import { KNOWN_AFTER_APPLY_TEXT, pendingTokenOf } from "../plan/known-after-apply.js";
 import type { RelayAction, TokenFields } from "../plan/relay-types.js";
+import { shownContainerRemovals } from "../plan/summary.js";
 import type { Action, Plan, PlanWarning } from "../plan/types.js";
 import { redactValue } from "../secret.js";
 import { formatKeyPath, isSensitivePath } from "../targets/key-path.js";
@@ -126,11 +127,8 @@ export function renderPlanJson(plan: Plan, opts: RenderJsonOptions): PlanJson {
       });
     }
     // An object/table neuradock created and that is empty now goes too: a change like any
-    // other, counted and confirmed. When the file goes as well, its deletion already says so,
-    // unless these are the only changes (the whole document, path "", is the file's own action).
-    const covered = file.deleteFile && file.changes.length > 0;
-    for (const container of covered ? [] : file.removeContainers) {
-      if (container.length === 0) continue;
+    // other, counted and confirmed.
+    for (const container of shownContainerRemovals(file)) {
       summary.delete++;
       changes.push({
         tool: file.tool,

@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import { randomBytes } from "node:crypto";
 import type { Stats } from "node:fs";
 import { constants as fsConstants } from "node:fs";
@@ -36,13 +37,35 @@ export function createRealSystem(): System {
 }
 
 async function readFileOrNull(path: string): Promise<string | null> {
+  let bytes: Buffer;
   try {
-    return await fs.readFile(path, "utf8");
+    bytes = await fs.readFile(path);
   } catch (err) {
     const code = errnoCode(err);
     if (code === "ENOENT" || code === "ENOTDIR") return null;
     throw toTargetError(path, "read", err);
   }
+  return decodeUtf8(path, bytes);
+}
+
+/**
+ * The text of a UTF-8 file (a BOM stays in the text, so writing it back gives the same bytes).
+ * Anything else is refused: decoding it would turn its bytes into U+FFFD, and the write (and
+ * the backup) would then lose them for good.
+ */
+export function decodeUtf8(path: string, bytes: Buffer): string {
+  if (isUtf8(bytes)) return bytes.toString("utf8");
+  const lossy = Buffer.from(bytes.toString("utf8"), "utf8");
+  let at = 0;
+  while (at < bytes.length && bytes[at] === lossy[at]) at++;
+  const before = bytes.subarray(0, at);
+  const line = before.filter((b) => b === 0x0a).length + 1;
+  const col = at - (before.lastIndexOf(0x0a) + 1) + 1;
+  throw new TargetError(
+    path,
+    `is not valid UTF-8 (byte 0x${(bytes[at] ?? 0).toString(16).padStart(2, "0")} at line ${line}, column ${col}); ` +
+      "neuradock edits UTF-8 files only and changed nothing. Convert it to UTF-8 (e.g. `iconv -f latin1 -t utf-8`) and run neuradock again",
+  );
 }
 
 async function removeFile(path: string): Promise<void> {
@@ -61,6 +84,11 @@ async function createExclusive(
 ): Promise<boolean> {
   try {
     await fs.mkdir(dirname(path), { recursive: true, mode: options.dirMode ?? DEFAULT_DIR_MODE });
+  } catch (err) {
+    // EEXIST here is a file where the directory should be, not the file we create.
+    throw toTargetError(dirname(path), "create the directory", err);
+  }
+  try {
     const handle = await fs.open(
       path,
       fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY,

@@ -127,6 +127,8 @@ export interface FakeGatewayState {
   nextTokenId: number;
   /** Unix seconds "now" for expiry checks; the real clock unless a test pins it. */
   now: () => number;
+  /** While set, every request waits for it before being answered (see FakeGateway.hold). */
+  held: Promise<void> | null;
 }
 
 export interface FakeGateway {
@@ -137,6 +139,11 @@ export interface FakeGateway {
   inject(fault: Fault): void;
   /** Forget the request log and the concurrency high-water mark. */
   resetLog(): void;
+  /**
+   * Hold every request (after it is logged) until the returned function is called: a barrier
+   * that keeps a client inside whatever it was doing, for as long as a test needs.
+   */
+  hold(): () => void;
   close(): Promise<void>;
 }
 
@@ -171,6 +178,7 @@ export async function startFakeGateway(opts: FakeGatewayOptions): Promise<FakeGa
     maxInFlight: 0,
     nextTokenId: 1 + Math.max(100, ...opts.users.flatMap((u) => u.tokens.map((t) => t.id))),
     now: () => Math.floor(Date.now() / 1000),
+    held: null,
   };
   const inject = (fault: Fault) => state.faults.push({ ...fault, seen: 0, used: 0 });
   for (const f of opts.faults ?? []) inject(f);
@@ -200,6 +208,16 @@ export async function startFakeGateway(opts: FakeGatewayOptions): Promise<FakeGa
     resetLog() {
       state.log = [];
       state.maxInFlight = 0;
+    },
+    hold() {
+      let release = () => {};
+      state.held = new Promise<void>((r) => {
+        release = () => {
+          state.held = null;
+          r();
+        };
+      });
+      return release;
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -231,6 +249,7 @@ async function handle(state: FakeGatewayState, req: IncomingMessage, res: Server
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   entry.body = Buffer.concat(chunks).toString("utf8");
+  if (state.held) await state.held;
   if (state.latencyMs > 0) await sleep(state.latencyMs);
 
   const fault = takeFault(state, entry);

@@ -157,12 +157,15 @@ describe("Codex ChatGPT login guard", () => {
     expect(plan.warnings.map((w) => w.code)).toEqual(["other-credentials-kept"]);
   });
 
-  it("a disabled token is reported", async () => {
+  it("an exhausted token is refused by name, before anything is planned", async () => {
     const system = createMemorySystem({});
-    const plan = await planOnly(system, codex(), { codex: makeToken(KEY_A, "exhausted") });
-    expect(plan.warnings.map((w) => [w.code, w.message.includes("exhausted")])).toEqual([
-      ["token-status", true],
-    ]);
+    const err = await planOnly(system, codex(), { codex: makeToken(KEY_A, "exhausted") }).catch(
+      (e: unknown) => e,
+    );
+    expect((err as Error).message).toMatch(
+      /account 'personal': token 'codex' \(id \d+\) is exhausted; .*bind another token/,
+    );
+    expect((err as Error).message).not.toContain(KEY_A);
   });
 });
 

@@ -1,20 +1,16 @@
-import {
-  type Account,
-  type Binding,
-  type Config,
-  TOOLS,
-  type ToolId,
-} from "../../../src/config/types.js";
-import { readActualState } from "../../../src/plan/actual.js";
-import { computePlan } from "../../../src/plan/compute-plan.js";
-import { buildDesiredState } from "../../../src/plan/desired.js";
-import { emptyLedger, mergeLedger } from "../../../src/plan/ledger.js";
+import { applyPlan } from "../../../src/apply/apply-plan.js";
+import type { Account, Binding, Config, ToolId } from "../../../src/config/types.js";
+import { createPlan } from "../../../src/plan/create-plan.js";
+import { emptyLedger, readLedger, serializeLedger } from "../../../src/plan/ledger.js";
 import type { Ledger, Plan } from "../../../src/plan/types.js";
-import type { ResolvedToken, TokenStatus } from "../../../src/providers/types.js";
+import type {
+  ResolvedToken,
+  TokenInfo,
+  TokenSource,
+  TokenStatus,
+} from "../../../src/providers/types.js";
 import { Secret } from "../../../src/secret.js";
 import type { System } from "../../../src/system/types.js";
-import { applyFilePlan } from "../../../src/targets/edit.js";
-import { locateTargets } from "../../../src/targets/locate.js";
 
 export const HOME = "/home/u";
 export const ENV = { HOME } as NodeJS.ProcessEnv;
@@ -92,7 +88,14 @@ export interface CycleResult {
   ledger: Ledger;
 }
 
-/** plan + apply through a System, the way `neuradock apply` does it (minus backups and lock). */
+/** The state dir of these suites, inside the System under test. */
+export const STATE_DIR = "/state";
+
+/**
+ * plan + apply through the real orchestration, as `neuradock apply -y` runs it: createPlan
+ * (with the given tokens in place of a relay) and applyPlan (lock, stale check, backups,
+ * pending and final ledger) on `system`. The ledger given is the one on disk before.
+ */
 export async function runCycle(
   system: System,
   config: Config,
@@ -101,22 +104,11 @@ export async function runCycle(
   env: NodeJS.ProcessEnv = ENV,
 ): Promise<CycleResult> {
   const plan = await planOnly(system, config, tokens, ledger, env);
-  for (const file of plan.files) {
-    if (file.changes.length === 0 && !file.deleteFile && file.removeContainers.length === 0)
-      continue;
-    const text = await system.readFile(file.file);
-    const next = applyFilePlan(text, file);
-    if (next === null) await system.removeFile(file.file);
-    else if (next !== text) {
-      await system.writeFileAtomic(file.file, next, {
-        mode: file.credential ? 0o600 : 0o644,
-        dirMode: 0o700,
-      });
-    }
-  }
-  return { plan, ledger: mergeLedger(ledger, plan.ledger) };
+  await applyPlan(plan, { system, stateDir: STATE_DIR, savedPlan: false });
+  return { plan, ledger: await readLedger(system, STATE_DIR) };
 }
 
+/** `neuradock plan` on `system`, with `ledger` as the ledger on disk. */
 export async function planOnly(
   system: System,
   config: Config,
@@ -124,20 +116,62 @@ export async function planOnly(
   ledger: Ledger = emptyLedger(),
   env: NodeJS.ProcessEnv = ENV,
 ): Promise<Plan> {
-  const targets = locateTargets(env, "linux");
-  const tools = TOOLS.filter(
-    (t) =>
-      config.bindings[t] !== undefined ||
-      Object.values(targets).some((x) => x.tool === t && ledger.files[x.path]),
-  );
-  const actual = await readActualState(
-    system,
-    Object.values(targets).filter((t) => tools.includes(t.tool)),
-  );
-  const desired = buildDesiredState(
+  await system.writeFileAtomic(`${STATE_DIR}/ledger.json`, serializeLedger(ledger), {
+    mode: 0o600,
+  });
+  return createPlan({
     config,
-    new Map(Object.entries(tokens) as [ToolId, ResolvedToken][]),
-    targets,
-  );
-  return computePlan(desired, actual, ledger, tools);
+    env,
+    system,
+    tokenSource: tokenSourceFor(config, tokens),
+    stateDir: STATE_DIR,
+    platform: "linux",
+  });
+}
+
+/**
+ * A TokenSource whose accounts list, for each bound tool, the test's token for it (named or
+ * numbered as the binding selects it), and reveal that token's key.
+ */
+function tokenSourceFor(
+  config: Config,
+  tokens: Partial<Record<ToolId, ResolvedToken>>,
+): TokenSource {
+  const listed = new Map<string, { info: TokenInfo; key: ResolvedToken["key"] }[]>();
+  for (const [i, tool] of (Object.keys(config.bindings) as ToolId[]).entries()) {
+    const binding = config.bindings[tool];
+    const token = tokens[tool];
+    const selector = binding?.tokens[0];
+    if (!binding || !token || !selector) continue;
+    const list = listed.get(binding.account) ?? [];
+    const info: TokenInfo = {
+      ...token.info,
+      id: "id" in selector ? selector.id : 1000 + i,
+      name: "name" in selector ? selector.name : token.info.name,
+    };
+    if (!list.some((t) => t.info.id === info.id)) list.push({ info, key: token.key });
+    listed.set(binding.account, list);
+  }
+  const of = (account: Account) => listed.get(account.id) ?? [];
+  return {
+    async resolveToken(account, selector) {
+      const hit = of(account).find((t) =>
+        "id" in selector ? t.info.id === selector.id : t.info.name === selector.name,
+      );
+      if (!hit) throw new Error(`test: no token given for ${JSON.stringify(selector)}`);
+      return { account: account.id, info: hit.info, key: hit.key };
+    },
+    listTokens: async (account, options = {}) => ({
+      account: account.id,
+      provider: account.provider,
+      fetchedAt: "2026-01-01T00:00:00Z",
+      tokens: of(account).map((t) => t.info),
+      ...(options.balance ? { balance: { balanceUsd: 100, usedUsd: 0 } } : {}),
+    }),
+    async tokenKey(account, id) {
+      const hit = of(account).find((t) => t.info.id === id);
+      if (!hit) throw new Error(`test: no token ${id}`);
+      return hit.key;
+    },
+  };
 }
