@@ -212,13 +212,12 @@ describe("neuradock tokens", () => {
 
   it("times out a hanging relay per NEURADOCK_HTTP_TIMEOUT_MS", async () => {
     const file = await startWith({ faults: [{ kind: "hang", times: 3, path: "/api/token/" }] });
-    const started = Date.now();
     const r = await runCli(["tokens", "personal", "-c", file], {
       NEURADOCK_HTTP_TIMEOUT_MS: "300",
     });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/timed out.*3 attempts/);
-    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(gw!.state.log.filter((e) => e.path.startsWith("/api/token/"))).toHaveLength(3);
   });
 
   it("--timeout SECONDS sets the per-request timeout, over NEURADOCK_HTTP_TIMEOUT_MS", async () => {

@@ -15,6 +15,7 @@ import {
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { itAsRoot } from "../support/as-root.js";
 import {
   DEMO_USERS,
   demoConfigYaml,
@@ -28,7 +29,6 @@ import {
 
 const CLI = resolve("dist/cli.js");
 const PRELOAD = resolve("test/reliability/support/fault-preload.mjs");
-const IS_ROOT = process.getuid?.() === 0;
 const NOBODY = 65534;
 
 const USER_SETTINGS = '{\n  "model": "opus",\n  "permissions": {\n    "allow": []\n  }\n}\n';
@@ -187,13 +187,13 @@ describe("shapes on disk", () => {
 });
 
 // Real faults need mounts or another user: only as root (CI containers usually are).
-describe.skipIf(!IS_ROOT)("real faults (root only)", () => {
+describe("real faults (as root; loud when not)", () => {
   const mountTmpfs = (dir: string, size: string) => {
     execFileSync("mount", ["-t", "tmpfs", "-o", `size=${size},mode=0755`, "tmpfs", dir]);
     mounts.push(dir);
   };
 
-  it("ENOSPC: ~/.codex on a full tmpfs", async () => {
+  itAsRoot("ENOSPC: ~/.codex on a full tmpfs", async () => {
     const codex = join(home, ".codex");
     await rm(CONFIG());
     mountTmpfs(codex, "64k");
@@ -213,7 +213,7 @@ describe.skipIf(!IS_ROOT)("real faults (root only)", () => {
     await expectUntouched(before, run);
   });
 
-  it("EROFS: ~/.codex mounted read-only", async () => {
+  itAsRoot("EROFS: ~/.codex mounted read-only", async () => {
     const codex = join(home, ".codex");
     await rm(CONFIG());
     mountTmpfs(codex, "1m");
@@ -225,7 +225,7 @@ describe.skipIf(!IS_ROOT)("real faults (root only)", () => {
     await expectUntouched(before, run);
   });
 
-  it("EACCES: ~/.codex not writable by the user running apply", async () => {
+  itAsRoot("EACCES: ~/.codex not writable by the user running apply", async () => {
     // Everything belongs to `nobody` except ~/.codex, which stays root's 0755.
     await chmod(home, 0o755);
     for (const p of [home, join(home, ".claude"), SETTINGS(), join(home, "neuradock.yaml")]) {

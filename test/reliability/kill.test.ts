@@ -19,8 +19,9 @@ import {
 // target file must always be exactly its old or its new version, never torn or empty.
 const RUNS = Number(process.env.NEURADOCK_KILL_RUNS ?? 200);
 const SEED = Number(process.env.NEURADOCK_KILL_SEED ?? 20260101);
-// A guard against a hang, not the target: 200 runs take ~90 s on 2 idle cores.
-const BUDGET_MS = 170_000;
+// Counted, not timed: RUNS runs whatever the machine's load (~90 s on 2 idle cores); the
+// test's own timeout below only catches a hang.
+const HANG_GUARD_MS = 3_600_000;
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -174,8 +175,6 @@ describe("SIGKILL during apply", () => {
 
     const outcomes = { killed: 0, completed: 0, old: 0, new: 0, mixed: 0 };
     for (let i = 1; i <= RUNS; i++) {
-      if (Date.now() - started > BUDGET_MS)
-        throw new Error(`time budget exceeded after ${i - 1} runs`);
       const release = i % 5 === 0;
       const cfg = release ? releaseCfg : bindCfg;
       const old = await readAll();
@@ -248,5 +247,5 @@ describe("SIGKILL during apply", () => {
     // The kills must actually have landed inside applies, not only before or after them.
     expect(outcomes.killed).toBeGreaterThan(RUNS / 4);
     expect(outcomes.new + outcomes.mixed).toBeGreaterThan(0);
-  });
+  }, HANG_GUARD_MS);
 });

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { acquireLock, LOCK_FILE } from "../../../src/apply/lock.js";
 import { LockError } from "../../../src/errors.js";
 import { createRealSystem } from "../../../src/system/real-system.js";
+import type { System } from "../../../src/system/types.js";
 import { createMemorySystem } from "../../support/memory-system.js";
 
 const STATE = "/state";
@@ -26,18 +27,26 @@ describe("acquireLock (in memory)", () => {
   });
 
   it("a second taker waits for the first to release", async () => {
-    const sys = createMemorySystem();
+    const sys = counting(createMemorySystem());
     const first = await acquireLock(sys, STATE);
     let secondGot = false;
-    const second = acquireLock(sys, STATE, { pollMs: 10, timeoutMs: 2000 }).then((l) => {
+    let waited = 0;
+    const second = acquireLock(sys, STATE, {
+      pollMs: 1,
+      timeoutMs: 3_600_000,
+      onWait: () => waited++,
+    }).then((l) => {
       secondGot = true;
       return l;
     });
-    await new Promise((r) => setTimeout(r, 60));
+    // Counted, not timed: the second taker has found the lock held several times over.
+    await Promise.race([sys.attemptsReach(sys.attempts() + 5), second]);
     expect(secondGot).toBe(false);
+    expect(waited).toBe(1);
     await first.release();
     const l2 = await second;
     expect(secondGot).toBe(true);
+    expect(JSON.parse((await sys.readFile(l2.path)) ?? "{}").pid).toBe(process.pid);
     await l2.release();
   });
 
@@ -84,8 +93,30 @@ describe("acquireLock (in memory)", () => {
 
   it("an unreadable old lock (killed before writing) is taken over", async () => {
     const sys = createMemorySystem({ [`${STATE}/${LOCK_FILE}`]: "" });
+    const before = await sys.stat(`${STATE}/${LOCK_FILE}`);
+    expect(Date.now() - (before?.mtimeMs ?? 0)).toBeGreaterThan(60_000);
     const lock = await acquireLock(sys, STATE, { timeoutMs: 100 });
+    const held = JSON.parse((await sys.readFile(lock.path)) ?? "null");
+    expect(held).toMatchObject({ pid: process.pid, host: hostname() });
     await lock.release();
+    expect(await sys.readFile(lock.path)).toBeNull();
+  });
+
+  it("an unreadable lock that was just made (its writer may still be writing) is not taken", async () => {
+    const mem = createMemorySystem({ [`${STATE}/${LOCK_FILE}`]: "" });
+    const fresh: typeof mem = {
+      ...mem,
+      stat: async (p) => {
+        const st = await mem.stat(p);
+        return st && { ...st, mtimeMs: Date.now() };
+      },
+    };
+    const err = await acquireLock(fresh, STATE, { timeoutMs: 50, pollMs: 5 }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(LockError);
+    expect((err as Error).message).toContain("an unknown process");
+    expect(await mem.readFile(`${STATE}/${LOCK_FILE}`)).toBe("");
   });
 
   it("release leaves a lock that is not ours alone", async () => {
@@ -105,7 +136,7 @@ describe("acquireLock across processes", () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  const holdInChild = (stateDir: string, holdMs: number) =>
+  const holdInChild = (stateDir: string, holdMs: number | "until-told") =>
     new Promise<ChildProcess>((resolve, reject) => {
       const child = spawn(
         process.execPath,
@@ -116,7 +147,7 @@ describe("acquireLock across processes", () => {
           stateDir,
           String(holdMs),
         ],
-        { stdio: ["ignore", "pipe", "inherit"] },
+        { stdio: ["pipe", "pipe", "inherit"] },
       );
       children.push(child);
       child.stdout?.on("data", (b: Buffer) => {
@@ -149,10 +180,42 @@ describe("acquireLock across processes", () => {
 
   it("a second process gets the lock once the first releases it", async () => {
     dir = await mkdtemp(join(tmpdir(), "nd-lock-"));
-    await holdInChild(dir, 700);
-    const t0 = Date.now();
-    const lock = await acquireLock(createRealSystem(), dir, { timeoutMs: 10_000, pollMs: 50 });
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
+    const child = await holdInChild(dir, "until-told");
+    const sys = counting(createRealSystem());
+    let got = false;
+    const taking = acquireLock(sys, dir, { timeoutMs: 3_600_000, pollMs: 5 }).then((l) => {
+      got = true;
+      return l;
+    });
+    await Promise.race([sys.attemptsReach(5), taking]);
+    expect(got).toBe(false);
+    expect(JSON.parse(await readFile(join(dir, LOCK_FILE), "utf8")).pid).toBe(child.pid);
+    child.stdin?.end("release\n");
+    const lock = await taking;
+    expect(JSON.parse(await readFile(lock.path, "utf8")).pid).toBe(process.pid);
     await lock.release();
   });
 });
+
+/** A System that counts lock attempts (createExclusive calls) and lets a test wait for them. */
+function counting<S extends System>(
+  base: S,
+): S & { attempts(): number; attemptsReach(n: number): Promise<void> } {
+  let attempts = 0;
+  const waiters: { n: number; done: () => void }[] = [];
+  return {
+    ...base,
+    async createExclusive(path, data, options) {
+      const created = await base.createExclusive(path, data, options);
+      attempts++;
+      for (const w of waiters.filter((w) => attempts >= w.n)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.done();
+      }
+      return created;
+    },
+    attempts: () => attempts,
+    attemptsReach: (n) =>
+      attempts >= n ? Promise.resolve() : new Promise<void>((done) => waiters.push({ n, done })),
+  };
+}

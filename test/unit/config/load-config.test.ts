@@ -47,12 +47,10 @@ describe("loadConfig limits", () => {
   it("refuses a 5 MB file before parsing it", async () => {
     const big = join(dir, "big.yaml");
     await writeFile(big, `version: 1\n# ${"x".repeat(5 * 1024 * 1024)}\n`);
-    const started = Date.now();
     const err = await loadError({ configPath: big, cwd: dir, env: {} });
     expect(err.diagnostics.map(formatDiagnostic)).toEqual([
       `${big}:1:1: the file is 5.0 MB; a config file may be at most 1 MB`,
     ]);
-    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it("accepts a file just under 1 MB", async () => {

@@ -22,7 +22,7 @@ describe("parseYamlSource and cyclic aliases", () => {
     expect(src.data).toEqual({ version: 1, x: [1, 2], y: [[1, 2], [1, 2], { z: [1, 2] }] });
   });
 
-  it("a wide alias bomb is still reported as one, and quickly", () => {
+  it("a wide alias bomb is still reported as one (stopped after 100 expansions)", () => {
     const levels = ["x0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"];
     for (let i = 1; i < 12; i++) {
       levels.push(
@@ -31,9 +31,7 @@ describe("parseYamlSource and cyclic aliases", () => {
           .join(", ")}]`,
       );
     }
-    const started = Date.now();
     const src = parseYamlSource(`version: 1\n${levels.join("\n")}\n`);
-    expect(Date.now() - started).toBeLessThan(2000);
     expect(src.problems.map((p) => p.message)).toEqual([
       "too many alias expansions (more than 100); refusing a possible alias bomb",
     ]);

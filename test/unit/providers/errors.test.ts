@@ -172,11 +172,9 @@ describe("errors", () => {
 
   it("times out a hanging server, retrying twice", async () => {
     await start({ faults: [{ kind: "hang", times: 3 }] });
-    const started = Date.now();
     const err = await failure(source!.listTokens(accountFor(gw!.url, userS)));
     expect(err.message).toMatch(/timed out/);
     expect(gw!.state.log).toHaveLength(3);
-    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it("times out a body that stalls past the timeout, but not one that is just slow", async () => {

@@ -74,13 +74,12 @@ describe("listTokens", () => {
     );
     gw = await startFakeGateway({ users, latencyMs: 150 });
     source = createTokenSource();
-    const started = Date.now();
     const all = await fetchAllTokens(
       source,
       users.map((u) => accountFor(gw!.url, u)),
     );
     expect(all.map((a) => a.account)).toEqual(users.map((u) => `acct${u.id}`));
+    // All eight were in flight at once: concurrency counted, not timed.
     expect(gw.state.maxInFlight).toBeGreaterThanOrEqual(8);
-    expect(Date.now() - started).toBeLessThan(8 * 150);
   });
 });

@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { TargetError } from "../../../src/errors.js";
 import { createRealSystem } from "../../../src/system/real-system.js";
+import { itAsRoot } from "../../support/as-root.js";
 
 let dir: string;
 const system = createRealSystem();
@@ -46,19 +47,22 @@ describe("createRealSystem", () => {
     expect(await mode(join(dir, "home", ".codex"))).toBe(0o700);
   });
 
-  it("keeps the mode and owner of an existing file", async () => {
+  it("keeps the mode of an existing file", async () => {
     const target = join(dir, "settings.json");
     await writeFile(target, "{}");
     await chmod(target, 0o640);
-    const root = process.getuid?.() === 0;
-    if (root) await chown(target, 1234, 2345);
+    await system.writeFileAtomic(target, '{"x":1}', { mode: 0o600 });
+    expect((await stat(target)).mode & 0o7777).toBe(0o640);
+    expect(await readFile(target, "utf8")).toBe('{"x":1}');
+  });
+
+  itAsRoot("keeps the owner of an existing file (another user's)", async () => {
+    const target = join(dir, "settings.json");
+    await writeFile(target, "{}");
+    await chown(target, 1234, 2345);
     await system.writeFileAtomic(target, '{"x":1}', { mode: 0o600 });
     const s = await stat(target);
-    expect(s.mode & 0o7777).toBe(0o640);
-    if (root) {
-      expect(s.uid).toBe(1234);
-      expect(s.gid).toBe(2345);
-    }
+    expect([s.uid, s.gid]).toEqual([1234, 2345]);
     expect(await readFile(target, "utf8")).toBe('{"x":1}');
   });
 
