@@ -52,6 +52,8 @@ export interface Change {
    * undefined = append). Restores use it to put a prior value back where it was.
    */
   insertAfter?: string | null;
+  /** For a restore: the value's source text as the file had it (`[1,{"a":null}]`, a TOML date). */
+  raw?: string;
 }
 
 export interface FilePlan {
@@ -67,6 +69,10 @@ export interface FilePlan {
   removeContainers: KeyPath[];
   /** The file was created by neuradock and holds nothing else afterwards. */
   deleteFile: boolean;
+  /** What emptied objects look like inside (see LedgerFile.layouts). */
+  layouts?: Record<string, string>;
+  /** The file was blank before neuradock wrote it: its text then (see LedgerFile.blankText). */
+  blankText?: string;
 }
 
 export interface PlanWarning {
@@ -82,7 +88,8 @@ export interface PlanWarning {
     | "shell-override"
     | "protocol"
     | "failover"
-    | "low-balance";
+    | "low-balance"
+    | "credential-added";
   tool?: ToolId;
   file?: string;
   message: string;

@@ -8,9 +8,10 @@ import {
   precedingKey,
   setAtPath,
 } from "../targets/doc-path.js";
-import { applyFilePlan } from "../targets/edit.js";
+import { applyFilePlan, emptyInnerAt, rawValueAt } from "../targets/edit.js";
 import { formatKeyPath, isSensitivePath, parseKeyPath } from "../targets/key-path.js";
-import type { ActualFile, JsonObject, KeyPath } from "../targets/types.js";
+import { stripBom } from "../targets/position.js";
+import type { ActualFile, JsonObject, JsonValue, KeyPath } from "../targets/types.js";
 import { hashValue } from "./hash.js";
 import { isOwnValue } from "./ledger.js";
 import type {
@@ -74,8 +75,12 @@ function planFile(d: DesiredFile, a: ActualFile, old: LedgerFile | undefined): F
   // Paths the binding wants.
   const wanted = new Set<string>();
   const createdContainers = new Set(old?.createdContainers ?? []);
-  // A blank file that existed is the user's, but its root object is ours: unbinding blanks it again.
-  if (a.kind === "present" && a.text.trim() === "") createdContainers.add("");
+  // A blank file that existed is the user's, but its root object is ours: unbinding blanks it
+  // again, to the very whitespace it held.
+  const blank = a.kind === "present" && a.text.trim() === "";
+  if (blank) createdContainers.add("");
+  const blankText = blank ? stripBom(a.text) : old?.blankText;
+  const layouts: Record<string, string> = { ...old?.layouts };
   for (const entry of d.entries) {
     const key = formatKeyPath(entry.path);
     const owned = oldPaths[key];
@@ -85,17 +90,22 @@ function planFile(d: DesiredFile, a: ActualFile, old: LedgerFile | undefined): F
     const current = getAtPath(doc, entry.path);
     const currentHash = hashValue(current);
     const wantHash = hashValue(entry.value);
-    const prior: LedgerPath["prior"] =
-      owned?.prior ??
-      (current === undefined
-        ? { kind: "absent" }
-        : { kind: "value", value: current, after: precedingKey(doc, entry.path) });
+    const here: LedgerPath["prior"] =
+      current === undefined ? { kind: "absent" } : priorValue(a, doc, entry.path, current);
+    // A value the user put by hand where a leak guard holds the path (a new ANTHROPIC_API_KEY)
+    // is theirs, not drift: it is taken over again, and it is what a removal gives back.
+    const handAdded =
+      entry.reason === "takeover" &&
+      owned !== undefined &&
+      current !== undefined &&
+      !isOwnValue(owned, currentHash);
+    const prior: LedgerPath["prior"] = handAdded ? here : (owned?.prior ?? here);
     if (currentHash === wantHash) {
       // Nothing to change; a value already equal is owned from now on (prior = that value).
       if (owned || current !== undefined) paths[key] = { sha256: wantHash, prior };
       continue;
     }
-    const drift = owned !== undefined && !isOwnValue(owned, currentHash);
+    const drift = owned !== undefined && !handAdded && !isOwnValue(owned, currentHash);
     const action =
       current === undefined ? "create" : entry.value === undefined ? "delete" : "update";
     changes.push({
@@ -108,6 +118,16 @@ function planFile(d: DesiredFile, a: ActualFile, old: LedgerFile | undefined): F
       sensitive: entry.sensitive || isSensitivePath(entry.path),
       reason: drift ? "drift" : entry.reason,
     });
+    if (action === "create" && a.kind === "present") {
+      // The object the new key (or its new parents) goes into: if it is empty now, it gets
+      // its inside back once it is empty again (`{ }`).
+      let host = entry.path.length - 1;
+      while (host > 0 && !present(entry.path.slice(0, host))) host--;
+      const parent = entry.path.slice(0, host);
+      const inner = emptyInnerAt(target.format, a.text, parent);
+      const at = formatKeyPath(parent);
+      if (inner !== undefined && !(at in layouts)) layouts[at] = inner;
+    }
     if (action === "create") {
       for (let i = 1; i < entry.path.length; i++) {
         const container = entry.path.slice(0, i);
@@ -118,6 +138,12 @@ function planFile(d: DesiredFile, a: ActualFile, old: LedgerFile | undefined): F
       warn(
         "drift",
         `${key} was changed by hand since neuradock wrote it; the plan sets it back to the value neuradock.yaml asks for`,
+      );
+    }
+    if (handAdded) {
+      warn(
+        "credential-added",
+        `${key} was set by hand while neuradock holds it for ${tool}: it is ${entry.value === undefined ? "removed" : "set"} again while bound, and this value (not the one before it) is what removing the binding gives back`,
       );
     }
     if (entry.warning) warn(entry.warning.code, entry.warning.message);
@@ -150,9 +176,16 @@ function planFile(d: DesiredFile, a: ActualFile, old: LedgerFile | undefined): F
         after: owned.prior.value,
         reason: "restore",
         insertAfter: owned.prior.after,
+        ...rawOf(owned.prior),
       });
     } else if (!jsonEqual(current, owned.prior.value)) {
-      changes.push({ ...base, action: "update", after: owned.prior.value, reason: "restore" });
+      changes.push({
+        ...base,
+        action: "update",
+        after: owned.prior.value,
+        reason: "restore",
+        ...rawOf(owned.prior),
+      });
     }
   }
   changes.push(...orderRestores(restores));
@@ -196,6 +229,8 @@ function planFile(d: DesiredFile, a: ActualFile, old: LedgerFile | undefined): F
     changes,
     removeContainers,
     deleteFile: false,
+    ...(Object.keys(layouts).length > 0 ? { layouts } : {}),
+    ...(blankText !== undefined ? { blankText } : {}),
   };
   // A file is deleted only as part of changes the plan shows: one emptied by hand is left.
   const shown = changes.length > 0 || removeContainers.some((c) => c.length > 0);
@@ -212,8 +247,35 @@ function planFile(d: DesiredFile, a: ActualFile, old: LedgerFile | undefined): F
   const ledger: LedgerFile | null =
     Object.keys(paths).length === 0
       ? null
-      : { tool, createdFile, createdContainers: keptContainers, paths };
+      : {
+          tool,
+          createdFile,
+          createdContainers: keptContainers,
+          paths,
+          ...(Object.keys(layouts).length > 0 ? { layouts } : {}),
+          ...(blankText !== undefined ? { blankText } : {}),
+        };
   return { plan, warnings, ledger };
+}
+
+/** A prior value as it sits in the file: the value, its preceding key, its source text. */
+function priorValue(
+  a: ActualFile,
+  doc: JsonObject,
+  path: KeyPath,
+  value: JsonValue,
+): LedgerPath["prior"] {
+  const raw = a.kind === "present" ? rawValueAt(a.target.format, a.text, path) : undefined;
+  return {
+    kind: "value",
+    value,
+    after: precedingKey(doc, path),
+    ...(raw !== undefined ? { raw } : {}),
+  };
+}
+
+function rawOf(prior: LedgerPath["prior"]): { raw?: string } {
+  return prior.kind === "value" && prior.raw !== undefined ? { raw: prior.raw } : {};
 }
 
 /** A restored key that goes after another restored key must come second. */

@@ -105,6 +105,7 @@ export function pendingLedger(old: Ledger, plan: Pick<Plan, "files" | "ledger">)
         ...new Set([...(before?.createdContainers ?? []), ...(next?.createdContainers ?? [])]),
       ],
       paths,
+      ...layoutOf(before, next),
     };
   }
   return withTokens({ version: 1, files }, old.tokens);
@@ -134,6 +135,18 @@ export function isLedgerAccountTokens(v: unknown): v is LedgerAccountTokens {
   );
 }
 
+function layoutOf(
+  before: LedgerFile | undefined,
+  next: LedgerFile | null | undefined,
+): Pick<LedgerFile, "layouts" | "blankText"> {
+  const layouts = { ...before?.layouts, ...next?.layouts };
+  const blankText = next?.blankText ?? before?.blankText;
+  return {
+    ...(Object.keys(layouts).length > 0 ? { layouts } : {}),
+    ...(blankText !== undefined ? { blankText } : {}),
+  };
+}
+
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
@@ -149,6 +162,13 @@ export function isLedgerFile(v: unknown): v is LedgerFile {
   )
     return false;
   if (!isRecord(v.paths)) return false;
+  if (v.blankText !== undefined && !isBlank(v.blankText)) return false;
+  if (
+    v.layouts !== undefined &&
+    !(isRecord(v.layouts) && Object.values(v.layouts).every(isBlank))
+  ) {
+    return false;
+  }
   return Object.values(v.paths).every(isLedgerPath);
 }
 
@@ -164,6 +184,12 @@ function isLedgerPath(v: unknown): v is LedgerPath {
   return (
     v.prior.kind === "value" &&
     "value" in v.prior &&
-    (v.prior.after === null || typeof v.prior.after === "string")
+    (v.prior.after === null || typeof v.prior.after === "string") &&
+    (v.prior.raw === undefined || typeof v.prior.raw === "string")
   );
+}
+
+/** Layout text neuradock keeps: whitespace only, nothing that could smuggle content. */
+export function isBlank(v: unknown): v is string {
+  return typeof v === "string" && /^[ \t\r\n]*$/.test(v);
 }

@@ -2,7 +2,7 @@ import { basename } from "node:path";
 import { TOOLS, type ToolId } from "../config/types.js";
 import { NeuradockError } from "../errors.js";
 import { targetAdapter, toolOfTarget } from "../targets/adapters.js";
-import { isLedgerAccountTokens, isLedgerFile } from "./ledger.js";
+import { isBlank, isLedgerAccountTokens, isLedgerFile } from "./ledger.js";
 import type { RelayPlan } from "./relay-types.js";
 import type {
   Change,
@@ -146,6 +146,7 @@ const WARNING_CODES = new Set<string>([
   "protocol",
   "failover",
   "low-balance",
+  "credential-added",
 ] satisfies PlanWarning["code"][]);
 
 const REASONS = new Set<string>([
@@ -212,7 +213,9 @@ function isFilePlan(v: unknown): v is FilePlan {
     v.changes.every((c) => isChange(c, target.tool, file)) &&
     Array.isArray(v.removeContainers) &&
     v.removeContainers.every(isStringArray) &&
-    typeof v.deleteFile === "boolean"
+    typeof v.deleteFile === "boolean" &&
+    (v.blankText === undefined || isBlank(v.blankText)) &&
+    (v.layouts === undefined || (isRecord(v.layouts) && Object.values(v.layouts).every(isBlank)))
   );
 }
 
@@ -228,7 +231,8 @@ function isChange(v: unknown, tool: ToolId, file: string): v is Change {
     typeof v.reason === "string" &&
     REASONS.has(v.reason) &&
     (v.action === "delete" || "after" in v) &&
-    (v.insertAfter === undefined || v.insertAfter === null || typeof v.insertAfter === "string")
+    (v.insertAfter === undefined || v.insertAfter === null || typeof v.insertAfter === "string") &&
+    (v.raw === undefined || typeof v.raw === "string")
   );
 }
 

@@ -29,7 +29,15 @@ export interface LedgerPath {
    */
   pending?: string[];
   /** What was there before neuradock first took the path over. */
-  prior: { kind: "absent" } | { kind: "value"; value: JsonValue; after: string | null };
+  prior:
+    | { kind: "absent" }
+    | {
+        kind: "value";
+        value: JsonValue;
+        after: string | null;
+        /** The value's source text in the file, so that a restore writes it as it was. */
+        raw?: string;
+      };
 }
 
 export interface LedgerFile {
@@ -40,6 +48,13 @@ export interface LedgerFile {
   createdContainers: string[];
   /** Owned paths, keyed by formatted key path. */
   paths: Record<string, LedgerPath>;
+  /**
+   * Objects that were empty when neuradock put a key in them, by formatted key path ("" = the
+   * root): their inner whitespace (`{ }`, `{\n  }`), given back when they are empty again.
+   */
+  layouts?: Record<string, string>;
+  /** The file held only whitespace before neuradock wrote it: that text (without a BOM). */
+  blankText?: string;
 }
 
 export interface Ledger {

@@ -39,9 +39,27 @@ export function precedingKey(doc: JsonObject, path: KeyPath): string | null {
   return i > 0 ? (keys[i - 1] as string) : null;
 }
 
-/** Deep copy of plain JSON data. */
+/**
+ * Deep copy of a parsed document. TOML dates and times stay the very objects the parser made
+ * (structuredClone would turn a local date `1979-05-27` into a plain Date, which then writes
+ * and compares as `1979-05-27T00:00:00.000Z`: another type and another value).
+ */
 export function cloneJson<T extends JsonValue>(value: T): T {
-  return structuredClone(value);
+  if (value === null || typeof value !== "object" || (value as unknown) instanceof Date) {
+    return value;
+  }
+  if (Array.isArray(value)) return value.map((v) => cloneJson(v)) as T;
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(value)) {
+    // defineProperty: a "__proto__" key stays a plain key.
+    Object.defineProperty(out, k, {
+      value: cloneJson(v),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out as T;
 }
 
 /** Structural equality of JSON values (object key order ignored). */

@@ -1,7 +1,23 @@
 import type { FilePlan } from "../model/types.js";
 import { applyDotenvPlan } from "./dotenv-file.js";
-import { applyJsonPlan } from "./json-file.js";
-import { applyTomlPlan } from "./toml-file.js";
+import { applyJsonPlan, emptyObjectInner, rawJsonValueAt } from "./json-file.js";
+import { applyTomlPlan, rawTomlValueAt } from "./toml-file.js";
+import type { FileFormat, KeyPath } from "./types.js";
+
+/** The source text of the value at `path` (as written in the file), undefined when unknown. */
+export function rawValueAt(format: FileFormat, text: string, path: KeyPath): string | undefined {
+  try {
+    if (format === "json" || format === "jsonc") return rawJsonValueAt(text, path);
+    return format === "toml" ? rawTomlValueAt(text, path) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The whitespace inside the empty object at `path` of a JSON file (`{ }` gives " "). */
+export function emptyInnerAt(format: FileFormat, text: string, path: KeyPath): string | undefined {
+  return format === "json" || format === "jsonc" ? emptyObjectInner(text, path) : undefined;
+}
 
 /**
  * The new text of a file after its plan, editing in place so that every byte neuradock does

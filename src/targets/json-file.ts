@@ -9,6 +9,8 @@ import {
   printParseErrorCode,
 } from "jsonc-parser";
 import type { FilePlan } from "../model/types.js";
+import { jsonEqual } from "./doc-path.js";
+import { formatKeyPath } from "./key-path.js";
 import { lineColAt, stripBom, targetErrorAt } from "./position.js";
 import type { JsonObject, JsonValue, KeyPath } from "./types.js";
 
@@ -162,6 +164,24 @@ export function detectJsonFormat(text: string): JsonFormat {
   return { insertSpaces: true, tabSize: indent ? indent.length : 2, eol, compact };
 }
 
+/** The source text of the value at `path`, undefined when absent. */
+export function rawJsonValueAt(text: string, path: KeyPath): string | undefined {
+  const body = stripBom(text);
+  const tree = parseTree(body);
+  const node = tree ? findNodeAtLocation(tree, [...path]) : undefined;
+  return node ? body.slice(node.offset, node.offset + node.length) : undefined;
+}
+
+/** The whitespace inside the object at `path` when it is empty (`{ }` gives " "). */
+export function emptyObjectInner(text: string, path: KeyPath): string | undefined {
+  const body = stripBom(text);
+  const tree = parseTree(body);
+  const node = tree && path.length > 0 ? findNodeAtLocation(tree, [...path]) : tree;
+  if (node?.type !== "object" || (node.children?.length ?? 0) > 0) return undefined;
+  const inner = body.slice(node.offset + 1, node.offset + node.length - 1);
+  return /^[ \t\r\n]*$/.test(inner) ? inner : undefined;
+}
+
 /**
  * Format-preserving edit: each change is a minimal text edit (jsonc-parser modify), so bytes
  * outside the owned keys stay as they were. null = the file is to be deleted.
@@ -177,20 +197,32 @@ export function applyJsonPlan(text: string | null, plan: FilePlan): string | nul
   const formattingOptions = fmt.compact
     ? undefined
     : { insertSpaces: fmt.insertSpaces, tabSize: fmt.tabSize, eol: fmt.eol };
-  const edit = (path: KeyPath, value: JsonValue | undefined, insertAfter?: string | null) => {
+  const edit = (
+    path: KeyPath,
+    value: JsonValue | undefined,
+    insertAfter?: string | null,
+    raw?: string,
+  ) => {
     out =
       value === undefined
         ? removeExactly(out, path)
-        : setExactly(out, path, value, formattingOptions, insertAfter);
-    if (value === undefined) out = collapseEmptyParent(out, path);
+        : withRaw(setExactly(out, path, value, formattingOptions, insertAfter), path, value, raw);
+    if (value === undefined) out = collapseEmptyParent(out, path, plan.layouts);
   };
   for (const change of plan.changes) {
-    edit(change.path, change.action === "delete" ? undefined : change.after, change.insertAfter);
+    edit(
+      change.path,
+      change.action === "delete" ? undefined : change.after,
+      change.insertAfter,
+      change.raw,
+    );
   }
   const containers = [...plan.removeContainers].sort((a, b) => b.length - a.length);
   for (const path of containers) if (path.length > 0) edit(path, undefined);
   // The root object itself is neuradock's (the file was blank before): blank it again.
-  if (plan.removeContainers.some((p) => p.length === 0) && out.trim() === "{}") return "";
+  if (plan.removeContainers.some((p) => p.length === 0) && /^\{\s*\}\s*$/.test(out.trim())) {
+    return bom + (plan.blankText ?? "");
+  }
   if (created) out += fmt.eol;
   return bom + out;
 }
@@ -223,13 +255,15 @@ function setExactly(
     return applyEdits(text, [{ ...raw, content: respace(raw.content, compactSpacing(text)) }]);
   }
   const next = applyEdits(text, [raw]);
+  // A replaced value: exactly its own bytes change (the spacing around it is the user's).
+  if (raw.length > 0 && (value === null || typeof value !== "object")) return next;
   const end = raw.offset + raw.content.length;
   // Into an empty `{}`: the closing brace needs its own line too.
   const closes = next[end] === "}" || next[end] === "]";
-  const range = {
-    offset: Math.max(0, raw.offset - 1),
-    length: end - raw.offset + 1 + (closes ? 1 : 0),
-  };
+  // An insertion is formatted from the character before it (its line break and indent); a
+  // replaced value only within itself.
+  const from = raw.length > 0 ? raw.offset : Math.max(0, raw.offset - 1);
+  const range = { offset: from, length: end - from + (closes ? 1 : 0) };
   return applyEdits(next, format(next, range, { ...formattingOptions, keepLines: false }));
 }
 
@@ -327,13 +361,38 @@ function positionAfter(props: string[], key: string): number {
   return i < 0 ? props.length : i + 1;
 }
 
-// jsonc-parser leaves `{\n  }` when the last property goes; files almost always had `{}`.
-function collapseEmptyParent(text: string, removed: KeyPath): string {
+/**
+ * The value just written at `path`, re-typed as its source text from before (a restore):
+ * `[1,{"a":null}]` comes back with its own spacing. Used only when it is that very value.
+ */
+function withRaw(text: string, path: KeyPath, value: JsonValue, raw: string | undefined): string {
+  if (raw === undefined) return text;
+  const errors: ParseError[] = [];
+  const parsed = parseTree(raw, errors, { disallowComments: true, allowTrailingComma: false });
+  if (errors.length > 0 || !parsed || !jsonEqual(nodeToValue(parsed), value)) return text;
+  const tree = parseTree(text);
+  const node = tree ? findNodeAtLocation(tree, [...path]) : undefined;
+  if (!node) return text;
+  return text.slice(0, node.offset) + raw + text.slice(node.offset + node.length);
+}
+
+/**
+ * Once the last property of an object goes, its inside is what it was before neuradock wrote
+ * there (`{ }`, `{\n  }`, recorded in the ledger), else `{}` (jsonc-parser would leave `{\n  }`).
+ */
+function collapseEmptyParent(
+  text: string,
+  removed: KeyPath,
+  layouts: Record<string, string> | undefined,
+): string {
   const tree = parseTree(text);
   if (!tree) return text;
-  const parent = removed.length > 1 ? findNodeAtLocation(tree, [...removed.slice(0, -1)]) : tree;
+  const parentPath = removed.slice(0, -1);
+  const parent = parentPath.length > 0 ? findNodeAtLocation(tree, [...parentPath]) : tree;
   if (parent?.type !== "object" || (parent.children?.length ?? 0) > 0) return text;
   const inner = text.slice(parent.offset + 1, parent.offset + parent.length - 1);
-  if (inner.length === 0 || inner.trim() !== "") return text;
-  return `${text.slice(0, parent.offset + 1)}${text.slice(parent.offset + parent.length - 1)}`;
+  if (inner.trim() !== "") return text;
+  const recorded = layouts?.[formatKeyPath(parentPath)];
+  const want = recorded !== undefined && /^[ \t\r\n]*$/.test(recorded) ? recorded : "";
+  return `${text.slice(0, parent.offset + 1)}${want}${text.slice(parent.offset + parent.length - 1)}`;
 }

@@ -1,7 +1,14 @@
 import { parse, patch, TomlDocument } from "@decimalturn/toml-patch";
 import { TargetError } from "../errors.js";
 import type { FilePlan } from "../model/types.js";
-import { canonicalJson, deleteAtPath, getAtPath, isObject, setAtPath } from "./doc-path.js";
+import {
+  canonicalJson,
+  cloneJson,
+  deleteAtPath,
+  getAtPath,
+  isObject,
+  setAtPath,
+} from "./doc-path.js";
 import { formatKeyPath } from "./key-path.js";
 import { stripBom, targetErrorAt } from "./position.js";
 import type { JsonObject, JsonValue, KeyPath } from "./types.js";
@@ -52,6 +59,15 @@ export function locateTomlPath(text: string, path: KeyPath): { line: number; col
   return found && { line: found.line, col: found.col };
 }
 
+/** The source text of the value of a `key = value` line at `path`, undefined when none. */
+export function rawTomlValueAt(text: string, path: KeyPath): string | undefined {
+  const body = stripBom(text);
+  const kv = findKeyValue(cstOf(body), path);
+  if (!kv) return undefined;
+  const lines = new Lines(body);
+  return body.slice(lines.offset(kv.value.loc.start), lines.offset(kv.value.loc.end));
+}
+
 /**
  * Format-preserving edit. The owned shapes (top-level `key = value` lines, and key lines in
  * a `[model_providers.<id>]` table) are edited line by line, so that a removal takes away
@@ -94,7 +110,7 @@ export function applyTomlPlan(text: string | null, plan: FilePlan): string | nul
 }
 
 function intendedDocument(before: JsonObject, plan: FilePlan): JsonObject {
-  const doc = structuredClone(before);
+  const doc = cloneJson(before);
   for (const change of plan.changes) {
     if (change.action === "delete" || change.after === undefined) deleteAtPath(doc, change.path);
     else setAtPath(doc, change.path, change.after);
@@ -225,7 +241,7 @@ function editByLines(text: string, plan: FilePlan): string | null {
     const next =
       change.action === "delete" || change.after === undefined
         ? deleteKey(src, change.path)
-        : setKey(src, change.path, change.after, change.insertAfter, eol);
+        : setKey(src, change.path, change.after, change.insertAfter, eol, change.raw);
     if (next === null) return null;
     src = next;
   }
@@ -277,20 +293,28 @@ function setKey(
   value: JsonValue,
   insertAfter: string | null | undefined,
   eol: string,
+  raw?: string,
 ): string | null {
   const blocks = cstOf(text);
   const lines = new Lines(text);
   const kv = findKeyValue(blocks, path);
+  // A restore writes the value as the file had it (a date stays a date, '''x''' stays so);
+  // the whole result is verified by parsing it back, so a wrong raw text is never written.
+  const source = raw ?? formatTomlValue(value);
   if (kv) {
     const from = lines.offset(kv.value.loc.start);
     const to = lines.offset(kv.value.loc.end);
-    const literal = text[from] === "'" && typeof value === "string" && /^[^'\p{Cc}]*$/u.test(value);
-    return text.slice(0, from) + (literal ? `'${value}'` : formatTomlValue(value)) + text.slice(to);
+    const literal =
+      raw === undefined &&
+      text[from] === "'" &&
+      typeof value === "string" &&
+      /^[^'\p{Cc}]*$/u.test(value);
+    return text.slice(0, from) + (literal ? `'${value}'` : source) + text.slice(to);
   }
   const doc = parse(text) as JsonObject;
   if (getAtPath(doc, path) !== undefined) return null;
   const parent = path.slice(0, -1);
-  const line = `${formatKeyPath(path.slice(-1))} = ${formatTomlValue(value)}`;
+  const line = `${formatKeyPath(path.slice(-1))} = ${source}`;
   if (parent.length === 0) {
     const top = blocks.filter((b) => b.type === "KeyValue");
     return insertLine(

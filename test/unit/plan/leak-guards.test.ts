@@ -84,13 +84,32 @@ describe("Claude Code leak guards", () => {
         '"LAST": "2",\n    "ANTHROPIC_API_KEY": "sk-new-one-0000000000000"',
       ),
     );
-    const again = await planOnly(system, claude(), token, bound.ledger);
-    const change = again.files[0]!.changes.find(
+    const edited = (await system.readFile(SETTINGS)) as string;
+    const again = await runCycle(system, claude(), token, bound.ledger);
+    const change = again.plan.files[0]!.changes.find(
       (c) => c.path.join(".") === "env.ANTHROPIC_API_KEY",
     );
-    expect(change).toMatchObject({ action: "delete", reason: "drift" });
-    expect(again.warnings.map((w) => w.code)).toEqual(
-      expect.arrayContaining(["drift", "leak-guard"]),
+    expect(change).toMatchObject({ action: "delete", reason: "takeover", sensitive: true });
+    const codes = again.plan.warnings.map((w) => w.code);
+    expect(codes).toEqual(expect.arrayContaining(["credential-added", "leak-guard"]));
+    expect(codes).not.toContain("drift");
+    const named = again.plan.warnings.find((w) => w.code === "credential-added")!;
+    expect(named.message).toContain("env.ANTHROPIC_API_KEY was set by hand");
+    expect(JSON.stringify(again.plan.warnings)).not.toContain("sk-new-one");
+    expect(JSON.parse((await system.readFile(SETTINGS)) as string).env).not.toHaveProperty(
+      "ANTHROPIC_API_KEY",
+    );
+    // The removal gives back the hand-added key (not the one taken over first), where it was.
+    const released = await runCycle(system, makeConfig({}), {}, again.ledger);
+    expect(released.plan.files[0]!.changes.map((c) => c.reason)).toContain("restore");
+    expect(edited).toContain('"ANTHROPIC_API_KEY": "sk-new-one-0000000000000"');
+    expect(await system.readFile(SETTINGS)).toBe(
+      settings
+        .replace(`    "ANTHROPIC_API_KEY": "${USER_KEY}",\n`, "")
+        .replace(
+          '"LAST": "2"',
+          '"LAST": "2",\n    "ANTHROPIC_API_KEY": "sk-new-one-0000000000000"',
+        ),
     );
   });
 
