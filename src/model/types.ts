@@ -54,6 +54,8 @@ export interface Change {
   insertAfter?: string | null;
   /** For a restore: the value's source text as the file had it (`[1,{"a":null}]`, a TOML date). */
   raw?: string;
+  /** For a restore that puts a key back: its key and separator as written (`"k" : `, `k=`). */
+  rawKey?: string;
 }
 
 export interface FilePlan {
@@ -71,8 +73,18 @@ export interface FilePlan {
   deleteFile: boolean;
   /** What emptied objects look like inside (see LedgerFile.layouts). */
   layouts?: Record<string, string>;
+  /** One-line objects neuradock changed (see LedgerFile.inline). */
+  inline?: Record<string, InlineShape>;
   /** The file was blank before neuradock wrote it: its text then (see LedgerFile.blankText). */
   blankText?: string;
+}
+
+/** The whitespace after `{` and before `}` of a one-line object. */
+export interface InlineShape {
+  open: string;
+  close: string;
+  /** The spacing after its commas, when it had two pairs to go by. */
+  comma?: string;
 }
 
 export interface PlanWarning {

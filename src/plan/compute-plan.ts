@@ -8,7 +8,7 @@ import {
   precedingKey,
   setAtPath,
 } from "../targets/doc-path.js";
-import { applyFilePlan, emptyInnerAt, rawValueAt } from "../targets/edit.js";
+import { applyFilePlan, emptyInnerAt, inlineAt, rawValueAt } from "../targets/edit.js";
 import { formatKeyPath, isSensitivePath, parseKeyPath } from "../targets/key-path.js";
 import { stripBom } from "../targets/position.js";
 import type { ActualFile, JsonObject, JsonValue, KeyPath } from "../targets/types.js";
@@ -81,6 +81,7 @@ function planFile(d: DesiredFile, a: ActualFile, old: LedgerFile | undefined): F
   if (blank) createdContainers.add("");
   const blankText = blank ? stripBom(a.text) : old?.blankText;
   const layouts: Record<string, string> = { ...old?.layouts };
+  const inline: Record<string, { open: string; close: string }> = { ...old?.inline };
   for (const entry of d.entries) {
     const key = formatKeyPath(entry.path);
     const owned = oldPaths[key];
@@ -118,6 +119,11 @@ function planFile(d: DesiredFile, a: ActualFile, old: LedgerFile | undefined): F
       sensitive: entry.sensitive || isSensitivePath(entry.path),
       reason: drift ? "drift" : entry.reason,
     });
+    if (a.kind === "present" && entry.path.length > 1) {
+      const parent = formatKeyPath(entry.path.slice(0, -1));
+      const shape = inlineAt(target.format, a.text, entry.path.slice(0, -1));
+      if (shape && !(parent in inline)) inline[parent] = shape;
+    }
     if (action === "create" && a.kind === "present") {
       // The object the new key (or its new parents) goes into: if it is empty now, it gets
       // its inside back once it is empty again (`{ }`).
@@ -230,6 +236,7 @@ function planFile(d: DesiredFile, a: ActualFile, old: LedgerFile | undefined): F
     removeContainers,
     deleteFile: false,
     ...(Object.keys(layouts).length > 0 ? { layouts } : {}),
+    ...(Object.keys(inline).length > 0 ? { inline } : {}),
     ...(blankText !== undefined ? { blankText } : {}),
   };
   // A file is deleted only as part of changes the plan shows: one emptied by hand is left.
@@ -253,6 +260,7 @@ function planFile(d: DesiredFile, a: ActualFile, old: LedgerFile | undefined): F
           createdContainers: keptContainers,
           paths,
           ...(Object.keys(layouts).length > 0 ? { layouts } : {}),
+          ...(Object.keys(inline).length > 0 ? { inline } : {}),
           ...(blankText !== undefined ? { blankText } : {}),
         };
   return { plan, warnings, ledger };
@@ -265,17 +273,16 @@ function priorValue(
   path: KeyPath,
   value: JsonValue,
 ): LedgerPath["prior"] {
-  const raw = a.kind === "present" ? rawValueAt(a.target.format, a.text, path) : undefined;
-  return {
-    kind: "value",
-    value,
-    after: precedingKey(doc, path),
-    ...(raw !== undefined ? { raw } : {}),
-  };
+  const source = a.kind === "present" ? rawValueAt(a.target.format, a.text, path) : undefined;
+  return { kind: "value", value, after: precedingKey(doc, path), ...source };
 }
 
-function rawOf(prior: LedgerPath["prior"]): { raw?: string } {
-  return prior.kind === "value" && prior.raw !== undefined ? { raw: prior.raw } : {};
+function rawOf(prior: LedgerPath["prior"]): { raw?: string; rawKey?: string } {
+  if (prior.kind !== "value") return {};
+  return {
+    ...(prior.raw !== undefined ? { raw: prior.raw } : {}),
+    ...(prior.rawKey !== undefined ? { rawKey: prior.rawKey } : {}),
+  };
 }
 
 /** A restored key that goes after another restored key must come second. */

@@ -138,11 +138,13 @@ export function isLedgerAccountTokens(v: unknown): v is LedgerAccountTokens {
 function layoutOf(
   before: LedgerFile | undefined,
   next: LedgerFile | null | undefined,
-): Pick<LedgerFile, "layouts" | "blankText"> {
+): Pick<LedgerFile, "layouts" | "blankText" | "inline"> {
   const layouts = { ...before?.layouts, ...next?.layouts };
+  const inline = { ...before?.inline, ...next?.inline };
   const blankText = next?.blankText ?? before?.blankText;
   return {
     ...(Object.keys(layouts).length > 0 ? { layouts } : {}),
+    ...(Object.keys(inline).length > 0 ? { inline } : {}),
     ...(blankText !== undefined ? { blankText } : {}),
   };
 }
@@ -169,6 +171,7 @@ export function isLedgerFile(v: unknown): v is LedgerFile {
   ) {
     return false;
   }
+  if (v.inline !== undefined && !isInlineMap(v.inline)) return false;
   return Object.values(v.paths).every(isLedgerPath);
 }
 
@@ -185,8 +188,26 @@ function isLedgerPath(v: unknown): v is LedgerPath {
     v.prior.kind === "value" &&
     "value" in v.prior &&
     (v.prior.after === null || typeof v.prior.after === "string") &&
-    (v.prior.raw === undefined || typeof v.prior.raw === "string")
+    (v.prior.raw === undefined || typeof v.prior.raw === "string") &&
+    (v.prior.rawKey === undefined || typeof v.prior.rawKey === "string")
   );
+}
+
+export function isInlineMap(v: unknown): boolean {
+  return (
+    isRecord(v) &&
+    Object.values(v).every(
+      (s) =>
+        isRecord(s) &&
+        isOneLineBlank(s.open) &&
+        isOneLineBlank(s.close) &&
+        (s.comma === undefined || isOneLineBlank(s.comma)),
+    )
+  );
+}
+
+function isOneLineBlank(v: unknown): boolean {
+  return typeof v === "string" && /^[ \t]*$/.test(v);
 }
 
 /** Layout text neuradock keeps: whitespace only, nothing that could smuggle content. */

@@ -2,7 +2,7 @@ import { basename } from "node:path";
 import { TOOLS, type ToolId } from "../config/types.js";
 import { NeuradockError } from "../errors.js";
 import { targetAdapter, toolOfTarget } from "../targets/adapters.js";
-import { isBlank, isLedgerAccountTokens, isLedgerFile } from "./ledger.js";
+import { isBlank, isInlineMap, isLedgerAccountTokens, isLedgerFile } from "./ledger.js";
 import type { RelayPlan } from "./relay-types.js";
 import type {
   Change,
@@ -215,7 +215,8 @@ function isFilePlan(v: unknown): v is FilePlan {
     v.removeContainers.every(isStringArray) &&
     typeof v.deleteFile === "boolean" &&
     (v.blankText === undefined || isBlank(v.blankText)) &&
-    (v.layouts === undefined || (isRecord(v.layouts) && Object.values(v.layouts).every(isBlank)))
+    (v.layouts === undefined || (isRecord(v.layouts) && Object.values(v.layouts).every(isBlank))) &&
+    (v.inline === undefined || isInlineMap(v.inline))
   );
 }
 
@@ -232,7 +233,8 @@ function isChange(v: unknown, tool: ToolId, file: string): v is Change {
     REASONS.has(v.reason) &&
     (v.action === "delete" || "after" in v) &&
     (v.insertAfter === undefined || v.insertAfter === null || typeof v.insertAfter === "string") &&
-    (v.raw === undefined || typeof v.raw === "string")
+    (v.raw === undefined || typeof v.raw === "string") &&
+    (v.rawKey === undefined || typeof v.rawKey === "string")
   );
 }
 

@@ -3,6 +3,7 @@ import type {
   DesiredCheck,
   DesiredEntry,
   FilePlan,
+  InlineShape,
   JsonValue,
   PlanWarning,
 } from "../model/types.js";
@@ -37,6 +38,8 @@ export interface LedgerPath {
         after: string | null;
         /** The value's source text in the file, so that a restore writes it as it was. */
         raw?: string;
+        /** The key and separator before it as written (`"apiKeyHelper" : `). */
+        rawKey?: string;
       };
 }
 
@@ -55,7 +58,14 @@ export interface LedgerFile {
   layouts?: Record<string, string>;
   /** The file held only whitespace before neuradock wrote it: that text (without a BOM). */
   blankText?: string;
+  /**
+   * Objects written on one line (`"env": {"A": "1"}`) that neuradock changed, by formatted key
+   * path: the spacing inside their braces, so that a key put back into one that is empty by
+   * then goes back on that one line.
+   */
+  inline?: Record<string, InlineShape>;
 }
+
 
 export interface Ledger {
   version: 1;

@@ -1,17 +1,29 @@
 import type { FilePlan } from "../model/types.js";
 import { applyDotenvPlan } from "./dotenv-file.js";
-import { applyJsonPlan, emptyObjectInner, rawJsonValueAt } from "./json-file.js";
+import { applyJsonPlan, emptyObjectInner, inlineShapeAt, rawJsonValueAt } from "./json-file.js";
 import { applyTomlPlan, rawTomlValueAt } from "./toml-file.js";
 import type { FileFormat, KeyPath } from "./types.js";
 
-/** The source text of the value at `path` (as written in the file), undefined when unknown. */
-export function rawValueAt(format: FileFormat, text: string, path: KeyPath): string | undefined {
+/**
+ * The source text of the value at `path` as written in the file, and of its key and separator
+ * (`"k" : `); undefined when unknown.
+ */
+export function rawValueAt(
+  format: FileFormat,
+  text: string,
+  path: KeyPath,
+): { raw: string; rawKey: string } | undefined {
   try {
     if (format === "json" || format === "jsonc") return rawJsonValueAt(text, path);
     return format === "toml" ? rawTomlValueAt(text, path) : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** The spacing inside the braces of a one-line, non-empty JSON object at `path`. */
+export function inlineAt(format: FileFormat, text: string, path: KeyPath) {
+  return format === "json" ? inlineShapeAt(text, path) : undefined;
 }
 
 /** The whitespace inside the empty object at `path` of a JSON file (`{ }` gives " "). */

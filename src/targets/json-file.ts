@@ -164,12 +164,42 @@ export function detectJsonFormat(text: string): JsonFormat {
   return { insertSpaces: true, tabSize: indent ? indent.length : 2, eol, compact };
 }
 
-/** The source text of the value at `path`, undefined when absent. */
-export function rawJsonValueAt(text: string, path: KeyPath): string | undefined {
+/** The source text of the value at `path` and of its key and colon; undefined when absent. */
+export function rawJsonValueAt(
+  text: string,
+  path: KeyPath,
+): { raw: string; rawKey: string } | undefined {
   const body = stripBom(text);
   const tree = parseTree(body);
   const node = tree ? findNodeAtLocation(tree, [...path]) : undefined;
-  return node ? body.slice(node.offset, node.offset + node.length) : undefined;
+  const key = node?.parent?.children?.[0];
+  if (!node || !key) return undefined;
+  return {
+    raw: body.slice(node.offset, node.offset + node.length),
+    rawKey: body.slice(key.offset, node.offset),
+  };
+}
+
+/** The spacing inside the braces of the object at `path`, when it is one-line and not empty. */
+export function inlineShapeAt(
+  text: string,
+  path: KeyPath,
+): { open: string; close: string; comma?: string } | undefined {
+  const body = stripBom(text);
+  const tree = parseTree(body);
+  const node = tree && path.length > 0 ? findNodeAtLocation(tree, [...path]) : undefined;
+  const first = node?.children?.[0];
+  const last = node?.children?.[node.children.length - 1];
+  if (node?.type !== "object" || !first || !last) return undefined;
+  const own = body.slice(node.offset, node.offset + node.length);
+  if (/[\r\n]/.test(own)) return undefined;
+  const second = node.children?.[1];
+  const between = second ? body.slice(first.offset + first.length, second.offset) : "";
+  return {
+    open: body.slice(node.offset + 1, first.offset),
+    close: body.slice(last.offset + last.length, node.offset + node.length - 1),
+    ...(/^[ \t]*,[ \t]*$/.test(between) ? { comma: between.replace(/^[ \t]*,/, "") } : {}),
+  };
 }
 
 /** The whitespace inside the object at `path` when it is empty (`{ }` gives " "). */
@@ -201,12 +231,25 @@ export function applyJsonPlan(text: string | null, plan: FilePlan): string | nul
     path: KeyPath,
     value: JsonValue | undefined,
     insertAfter?: string | null,
-    raw?: string,
+    raw?: { raw?: string; rawKey?: string },
   ) => {
     out =
       value === undefined
         ? removeExactly(out, path)
-        : withRaw(setExactly(out, path, value, formattingOptions, insertAfter), path, value, raw);
+        : withRaw(
+            (plan.inline && intoEmptyInline(out, path, value, plan.inline)) ??
+              setExactly(
+                out,
+                path,
+                value,
+                formattingOptions,
+                insertAfter,
+                plan.inline?.[formatKeyPath(path.slice(0, -1))]?.comma,
+              ),
+            path,
+            value,
+            raw,
+          );
     if (value === undefined) out = collapseEmptyParent(out, path, plan.layouts);
   };
   for (const change of plan.changes) {
@@ -214,7 +257,7 @@ export function applyJsonPlan(text: string | null, plan: FilePlan): string | nul
       change.path,
       change.action === "delete" ? undefined : change.after,
       change.insertAfter,
-      change.raw,
+      change.action === "create" ? change : { raw: change.raw },
     );
   }
   const containers = [...plan.removeContainers].sort((a, b) => b.length - a.length);
@@ -240,6 +283,7 @@ function setExactly(
   value: JsonValue,
   formattingOptions: FormattingOptions | undefined,
   insertAfter: string | null | undefined,
+  comma?: string,
 ): string {
   const [raw] = modify(text, [...path], value, {
     getInsertionIndex:
@@ -248,18 +292,30 @@ function setExactly(
         : (props) => (insertAfter === null ? 0 : positionAfter(props, insertAfter)),
   });
   if (!raw) return text;
-  const inline = inlineInsertion(text, path, raw);
+  const inline = inlineInsertion(text, path, raw, comma);
   if (inline !== null) return inline;
   if (!formattingOptions) {
     // A one-line file: the new text follows its spacing (jsonc-parser always writes `": "`).
     return applyEdits(text, [{ ...raw, content: respace(raw.content, compactSpacing(text)) }]);
   }
   const next = applyEdits(text, [raw]);
-  // A replaced value: exactly its own bytes change (the spacing around it is the user's).
-  if (raw.length > 0 && (value === null || typeof value !== "object")) return next;
+  if (raw.length > 0) {
+    // A replaced value: exactly its own bytes change (the spacing around it is the user's);
+    // an object or array is spread over lines only where its parent already is.
+    if (value === null || typeof value !== "object") return next;
+    const tree = parseTree(text);
+    const parent =
+      tree && path.length > 1 ? findNodeAtLocation(tree, [...path.slice(0, -1)]) : tree;
+    const own = parent ? text.slice(parent.offset, parent.offset + parent.length) : text;
+    if (!/[\r\n]/.test(own)) {
+      return applyEdits(text, [
+        { ...raw, content: respace(raw.content, compactSpacing(text, parent)) },
+      ]);
+    }
+  }
   const end = raw.offset + raw.content.length;
   // Into an empty `{}`: the closing brace needs its own line too.
-  const closes = next[end] === "}" || next[end] === "]";
+  const closes = raw.length === 0 && (next[end] === "}" || next[end] === "]");
   // An insertion is formatted from the character before it (its line break and indent); a
   // replaced value only within itself.
   const from = raw.length > 0 ? raw.offset : Math.max(0, raw.offset - 1);
@@ -275,6 +331,7 @@ function inlineInsertion(
   text: string,
   path: KeyPath,
   raw: { offset: number; length: number; content: string },
+  comma?: string,
 ): string | null {
   // Only an insertion can be inline; a replaced value needs no second parse of the file.
   if (raw.length !== 0) return null;
@@ -288,8 +345,15 @@ function inlineInsertion(
   if (!m || m[2] === undefined || !m[2].startsWith(key)) return null;
   const value = m[2].slice(key.length).replace(/^:\s*/, "");
   const sp = compactSpacing(text, parent);
+  // After a comma, the object's own spacing when it has two pairs to go by (`"a":1, "b":2`).
+  const [first, second] = parent.children;
+  const between =
+    first && second ? text.slice(first.offset + first.length, second.offset) : undefined;
+  const csp =
+    comma ??
+    (between !== undefined && /^\s*,[ \t]*$/.test(between) ? between.replace(/^\s*,/, "") : sp);
   const property = `${key}:${sp}${value}`;
-  const content = m[1] ? `,${sp}${property}` : `${property},${sp}`;
+  const content = m[1] ? `,${csp}${property}` : `${property},${csp}`;
   return text.slice(0, raw.offset) + content + text.slice(raw.offset);
 }
 
@@ -362,18 +426,52 @@ function positionAfter(props: string[], key: string): number {
 }
 
 /**
+ * A key put back into an object that was one line (`"env": {"A": "1"}`) and is empty now:
+ * back on that line, with the spacing it had inside its braces.
+ */
+function intoEmptyInline(
+  text: string,
+  path: KeyPath,
+  value: JsonValue,
+  inline: Record<string, { open: string; close: string }>,
+): string | undefined {
+  if (path.length < 2) return undefined;
+  const shape = inline[formatKeyPath(path.slice(0, -1))];
+  const tree = parseTree(text);
+  const node = tree ? findNodeAtLocation(tree, [...path.slice(0, -1)]) : undefined;
+  if (!shape || node?.type !== "object" || (node.children?.length ?? 0) > 0) return undefined;
+  const own = text.slice(node.offset + 1, node.offset + node.length - 1);
+  if (own.trim() !== "") return undefined;
+  const pair = `${JSON.stringify(path[path.length - 1])}: ${JSON.stringify(value)}`;
+  return `${text.slice(0, node.offset)}{${shape.open}${pair}${shape.close}}${text.slice(node.offset + node.length)}`;
+}
+
+/**
  * The value just written at `path`, re-typed as its source text from before (a restore):
  * `[1,{"a":null}]` comes back with its own spacing. Used only when it is that very value.
  */
-function withRaw(text: string, path: KeyPath, value: JsonValue, raw: string | undefined): string {
+function withRaw(
+  text: string,
+  path: KeyPath,
+  value: JsonValue,
+  source: { raw?: string; rawKey?: string } | undefined,
+): string {
+  const raw = source?.raw;
   if (raw === undefined) return text;
   const errors: ParseError[] = [];
   const parsed = parseTree(raw, errors, { disallowComments: true, allowTrailingComma: false });
   if (errors.length > 0 || !parsed || !jsonEqual(nodeToValue(parsed), value)) return text;
   const tree = parseTree(text);
   const node = tree ? findNodeAtLocation(tree, [...path]) : undefined;
-  if (!node) return text;
-  return text.slice(0, node.offset) + raw + text.slice(node.offset + node.length);
+  const key = node?.parent?.children?.[0];
+  if (!node || !key) return text;
+  // The key as it was written (`"k" : `), when it is that key and a colon, nothing else.
+  const m =
+    source?.rawKey === undefined ? null : /^("(?:[^"\\]|\\.)*")(\s*:\s*)$/.exec(source.rawKey);
+  const sameKey = m?.[1] !== undefined && JSON.parse(m[1]) === path[path.length - 1];
+  const from = sameKey ? key.offset : node.offset;
+  const lead = sameKey ? (source?.rawKey as string) : "";
+  return text.slice(0, from) + lead + raw + text.slice(node.offset + node.length);
 }
 
 /**

@@ -59,13 +59,20 @@ export function locateTomlPath(text: string, path: KeyPath): { line: number; col
   return found && { line: found.line, col: found.col };
 }
 
-/** The source text of the value of a `key = value` line at `path`, undefined when none. */
-export function rawTomlValueAt(text: string, path: KeyPath): string | undefined {
+/** The source text of a `key = value` line's value and of its key and `=`; undefined when none. */
+export function rawTomlValueAt(
+  text: string,
+  path: KeyPath,
+): { raw: string; rawKey: string } | undefined {
   const body = stripBom(text);
   const kv = findKeyValue(cstOf(body), path);
   if (!kv) return undefined;
   const lines = new Lines(body);
-  return body.slice(lines.offset(kv.value.loc.start), lines.offset(kv.value.loc.end));
+  const start = lines.offset(kv.value.loc.start);
+  return {
+    raw: body.slice(start, lines.offset(kv.value.loc.end)),
+    rawKey: body.slice(lines.offset(kv.loc.start), start),
+  };
 }
 
 /**
@@ -241,7 +248,7 @@ function editByLines(text: string, plan: FilePlan): string | null {
     const next =
       change.action === "delete" || change.after === undefined
         ? deleteKey(src, change.path)
-        : setKey(src, change.path, change.after, change.insertAfter, eol, change.raw);
+        : setKey(src, change.path, change.after, change.insertAfter, eol, change);
     if (next === null) return null;
     src = next;
   }
@@ -293,8 +300,9 @@ function setKey(
   value: JsonValue,
   insertAfter: string | null | undefined,
   eol: string,
-  raw?: string,
+  restore: { raw?: string; rawKey?: string } = {},
 ): string | null {
+  const raw = restore.raw;
   const blocks = cstOf(text);
   const lines = new Lines(text);
   const kv = findKeyValue(blocks, path);
@@ -314,7 +322,12 @@ function setKey(
   const doc = parse(text) as JsonObject;
   if (getAtPath(doc, path) !== undefined) return null;
   const parent = path.slice(0, -1);
-  const line = `${formatKeyPath(path.slice(-1))} = ${source}`;
+  // The key as it was written (`key=`), when it is a single line of key and `=`.
+  const keyText =
+    raw !== undefined && restore.rawKey !== undefined && /^[^\r\n#]*=[ \t]*$/.test(restore.rawKey)
+      ? restore.rawKey
+      : `${formatKeyPath(path.slice(-1))} = `;
+  const line = `${keyText}${source}`;
   if (parent.length === 0) {
     const top = blocks.filter((b) => b.type === "KeyValue");
     return insertLine(

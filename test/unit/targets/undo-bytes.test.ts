@@ -1,3 +1,4 @@
+import { parse as parseToml } from "@decimalturn/toml-patch";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createMemorySystem } from "../../support/memory-system.js";
@@ -78,4 +79,155 @@ describe("undo is byte-identical: the listed layouts", () => {
   for (const [name, text] of Object.entries(toml)) {
     it(`config.toml: ${name}`, () => expectUndone(CODEX_TOML, text));
   }
+});
+
+// ---------- the round-trip property, over generated layouts ----------
+
+const RUNS = Number(process.env.NEURADOCK_UNDO_RUNS ?? 120);
+
+/** JSON values as people (and other tools) write them: spacing inside is part of the test. */
+const jsonValue = fc.constantFrom(
+  '"x"',
+  '"https://old.example"',
+  "null",
+  "true",
+  "12.50",
+  '[1,{"a":null}]',
+  '{ "a" : 1 }',
+  "[ ]",
+  "{}",
+  '"caf\\u00e9 ✓"',
+);
+
+const jsonLayout = fc
+  .record({
+    indent: fc.constantFrom("  ", "    ", "\t"),
+    eol: fc.constantFrom("\n", "\r\n"),
+    bom: fc.constantFrom("", "\uFEFF"),
+    final: fc.boolean(),
+    colon: fc.constantFrom(": ", ":", " : "),
+    shape: fc.constantFrom("blank", "empty-root", "object", "object", "object"),
+    blank: fc.array(fc.constantFrom(" ", "\t", "\n", "\r\n"), { maxLength: 4 }),
+    emptyInner: fc.constantFrom("", " ", "\n", "\n  ", "\r\n\t"),
+    before: fc.uniqueArray(fc.constantFrom("model", "permissions", "hooks", "x"), {
+      maxLength: 2,
+    }),
+    after: fc.uniqueArray(fc.constantFrom("statusLine", "y", "z"), { maxLength: 2 }),
+    helper: fc.boolean(),
+    env: fc.constantFrom("absent", "empty", "inline", "lines"),
+    envKeys: fc.uniqueArray(
+      fc.constantFrom(
+        "ANTHROPIC_BASE_URL",
+        "ANTHROPIC_API_KEY",
+        "ANTHROPIC_AUTH_TOKEN",
+        "ANTHROPIC_MODEL",
+        "EXTRA",
+        "USER_FLAG",
+      ),
+      { maxLength: 4 },
+    ),
+    values: fc.array(jsonValue, { minLength: 12, maxLength: 12 }),
+  })
+  .map((g) => {
+    if (g.shape === "blank") return g.bom + g.blank.join("");
+    const end = g.final ? g.eol : "";
+    if (g.shape === "empty-root") return `${g.bom}{${g.emptyInner}}${end}`;
+    let v = 0;
+    const value = () => g.values[v++ % g.values.length] as string;
+    const pair = (k: string, val: string) => `${JSON.stringify(k)}${g.colon}${val}`;
+    const envText = (() => {
+      if (g.env === "empty") return `{${g.emptyInner}}`;
+      const pairs = g.envKeys.map((k) => pair(k, value()));
+      if (g.env === "inline" || pairs.length === 0) return `{${pairs.join(", ")}}`;
+      const inner = pairs.map((p) => `${g.indent}${g.indent}${p}`).join(`,${g.eol}`);
+      return `{${g.eol}${inner}${g.eol}${g.indent}}`;
+    })();
+    const top = [
+      ...g.before.map((k) => pair(k, value())),
+      ...(g.helper ? [pair("apiKeyHelper", '"~/bin/key.sh"')] : []),
+      ...(g.env === "absent" ? [] : [pair("env", envText)]),
+      ...g.after.map((k) => pair(k, value())),
+    ];
+    if (top.length === 0) return `${g.bom}{${g.emptyInner}}${end}`;
+    const body = top.map((p) => `${g.indent}${p}`).join(`,${g.eol}`);
+    return `${g.bom}{${g.eol}${body}${g.eol}}${end}`;
+  });
+
+const tomlValue = fc.constantFrom(
+  '"gpt-4"',
+  "'gpt-4'",
+  "'''x'''",
+  '"""y"""',
+  "1979-05-27T07:32:00Z",
+  "1979-05-27",
+  "07:32:00",
+  "1979-05-27T07:32:00.999",
+  "42",
+  "true",
+  "[ 1, 2 ]",
+  "{ a = 1 }",
+);
+
+const tomlLayout = fc
+  .record({
+    eol: fc.constantFrom("\n", "\r\n"),
+    bom: fc.constantFrom("", "\uFEFF"),
+    final: fc.boolean(),
+    shape: fc.constantFrom("blank", "keys", "keys", "keys"),
+    blank: fc.array(fc.constantFrom(" ", "\t", "\n", "\r\n"), { maxLength: 4 }),
+    header: fc.boolean(),
+    top: fc.uniqueArray(fc.constantFrom("model", "model_provider", "approval_policy"), {
+      maxLength: 3,
+    }),
+    comment: fc.constantFrom("", "   # mine", " #x"),
+    provider: fc.constantFrom("none", "ours", "other"),
+    providerKeys: fc.uniqueArray(fc.constantFrom("name", "base_url", "wire_api", "env_key"), {
+      maxLength: 3,
+    }),
+    features: fc.boolean(),
+    values: fc.array(tomlValue, { minLength: 8, maxLength: 8 }),
+  })
+  .map((g) => {
+    if (g.shape === "blank") return g.bom + g.blank.join("");
+    let v = 0;
+    const value = () => g.values[v++ % g.values.length] as string;
+    const lines: string[] = [];
+    if (g.header) lines.push("# my codex settings");
+    for (const k of g.top) lines.push(`${k} = ${value()}${g.comment}`);
+    if (g.provider !== "none") {
+      lines.push("", `[model_providers.${g.provider === "ours" ? "anyrouter" : "mine"}]`);
+      for (const k of g.providerKeys) lines.push(`${k} = ${value()}`);
+    }
+    if (g.features) lines.push("", "[features]", "web_search = true");
+    const text = lines.join(g.eol);
+    return g.bom + text + (g.final && text !== "" ? g.eol : "");
+  });
+
+describe("undo is byte-identical: a round-trip property over generated layouts", () => {
+  it(`settings.json: bind then unbind gives back every byte (${RUNS} layouts)`, async () => {
+    await fc.assert(
+      fc.asyncProperty(jsonLayout, (text) => expectUndone(SETTINGS, text)),
+      { numRuns: RUNS },
+    );
+  });
+  it(`auth.json: bind then unbind gives back every byte (${RUNS} layouts)`, async () => {
+    await fc.assert(
+      fc.asyncProperty(jsonLayout, (text) => expectUndone(AUTH, text)),
+      { numRuns: RUNS },
+    );
+  });
+  it(`config.toml: bind then unbind gives back every byte (${RUNS} layouts)`, async () => {
+    await fc.assert(
+      fc.asyncProperty(tomlLayout, async (text) => {
+        // A layout Codex itself would refuse is not a round-trip case.
+        try {
+          parseToml(text.replace(/^\uFEFF/, ""));
+        } catch {
+          return;
+        }
+        await expectUndone(CODEX_TOML, text);
+      }),
+      { numRuns: RUNS },
+    );
+  });
 });
