@@ -66,7 +66,6 @@ export interface LedgerFile {
   inline?: Record<string, InlineShape>;
 }
 
-
 export interface Ledger {
   version: 1;
   files: Record<string, LedgerFile>;
