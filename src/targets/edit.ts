@@ -23,7 +23,7 @@ export function rawValueAt(
 
 /** The spacing inside the braces of a one-line, non-empty JSON object at `path`. */
 export function inlineAt(format: FileFormat, text: string, path: KeyPath) {
-  return format === "json" ? inlineShapeAt(text, path) : undefined;
+  return format === "json" || format === "jsonc" ? inlineShapeAt(text, path) : undefined;
 }
 
 /** The whitespace inside the empty object at `path` of a JSON file (`{ }` gives " "). */
