@@ -162,90 +162,94 @@ afterAll(async () => {
 });
 
 describe("SIGKILL during apply", () => {
-  it(`leaves every file old or new over ${RUNS} seeded runs`, async () => {
-    const random = mulberry32(SEED);
-    const started = Date.now();
+  it(
+    `leaves every file old or new over ${RUNS} seeded runs`,
+    async () => {
+      const random = mulberry32(SEED);
+      const started = Date.now();
 
-    // Calibrate: how long the apply phase takes here, so kills spread over all of it.
-    const calib = await runDriver(bindCfg, 0, null);
-    expect(calib.stderr).toBe("");
-    expect(calib.code).toBe(0);
-    const full = Math.max(calib.ms, 5);
-    const maxWrites = Math.max(calib.writes, 1);
+      // Calibrate: how long the apply phase takes here, so kills spread over all of it.
+      const calib = await runDriver(bindCfg, 0, null);
+      expect(calib.stderr).toBe("");
+      expect(calib.code).toBe(0);
+      const full = Math.max(calib.ms, 5);
+      const maxWrites = Math.max(calib.writes, 1);
 
-    const outcomes = { killed: 0, completed: 0, old: 0, new: 0, mixed: 0 };
-    for (let i = 1; i <= RUNS; i++) {
-      const release = i % 5 === 0;
-      const cfg = release ? releaseCfg : bindCfg;
-      const old = await readAll();
-      const { out: expected, between } = await expectedAfter(old, cfg, i);
-      // Half the kills anywhere in the apply phase, half aimed just inside one of the writes.
-      const kill: Kill =
-        random() < 0.5
-          ? { atWrite: 0, delayMs: Math.floor(random() * full * 1.1) }
-          : { atWrite: 1 + Math.floor(random() * maxWrites), delayMs: Math.floor(random() * 3) };
-      const run = await runDriver(cfg, i, kill);
+      const outcomes = { killed: 0, completed: 0, old: 0, new: 0, mixed: 0 };
+      for (let i = 1; i <= RUNS; i++) {
+        const release = i % 5 === 0;
+        const cfg = release ? releaseCfg : bindCfg;
+        const old = await readAll();
+        const { out: expected, between } = await expectedAfter(old, cfg, i);
+        // Half the kills anywhere in the apply phase, half aimed just inside one of the writes.
+        const kill: Kill =
+          random() < 0.5
+            ? { atWrite: 0, delayMs: Math.floor(random() * full * 1.1) }
+            : { atWrite: 1 + Math.floor(random() * maxWrites), delayMs: Math.floor(random() * 3) };
+        const run = await runDriver(cfg, i, kill);
 
-      if (run.signal === "SIGKILL") outcomes.killed++;
-      else {
-        outcomes.completed++;
-        expect(run.stderr, `run ${i}`).toBe("");
-        expect(run.code, `run ${i}`).toBe(0);
-      }
-      const now = await readAll();
-      let olds = 0;
-      let news = 0;
-      for (const name of Object.keys(now)) {
-        const isOld = now[name] === old[name];
-        const isNew = now[name] === expected[name];
-        const isStep = now[name] !== null && between[name]?.includes(now[name] as string);
-        if (!isOld && !isNew && !isStep) {
-          throw new Error(
-            `run ${i} (${release ? "release" : "bind"}, seed ${SEED}): ${name} is neither the old nor the new version ` +
-              `(${now[name] === null ? "absent" : `${now[name]?.length} chars`}, old ${old[name]?.length ?? "absent"}, new ${expected[name]?.length ?? "absent"})`,
-          );
+        if (run.signal === "SIGKILL") outcomes.killed++;
+        else {
+          outcomes.completed++;
+          expect(run.stderr, `run ${i}`).toBe("");
+          expect(run.code, `run ${i}`).toBe(0);
         }
-        // Whole files only: the strict JSON ones must parse (the others are checked above).
-        if (now[name] !== null && ["settings", "auth", "ledger"].includes(name)) {
-          JSON.parse(now[name] as string);
+        const now = await readAll();
+        let olds = 0;
+        let news = 0;
+        for (const name of Object.keys(now)) {
+          const isOld = now[name] === old[name];
+          const isNew = now[name] === expected[name];
+          const isStep = now[name] !== null && between[name]?.includes(now[name] as string);
+          if (!isOld && !isNew && !isStep) {
+            throw new Error(
+              `run ${i} (${release ? "release" : "bind"}, seed ${SEED}): ${name} is neither the old nor the new version ` +
+                `(${now[name] === null ? "absent" : `${now[name]?.length} chars`}, old ${old[name]?.length ?? "absent"}, new ${expected[name]?.length ?? "absent"})`,
+            );
+          }
+          // Whole files only: the strict JSON ones must parse (the others are checked above).
+          if (now[name] !== null && ["settings", "auth", "ledger"].includes(name)) {
+            JSON.parse(now[name] as string);
+          }
+          if (isOld && !isNew) olds++;
+          if (isNew && !isOld) news++;
         }
-        if (isOld && !isNew) olds++;
-        if (isNew && !isOld) news++;
+        if (olds > 0 && news > 0) outcomes.mixed++;
+        else if (news > 0) outcomes.new++;
+        else outcomes.old++;
       }
-      if (olds > 0 && news > 0) outcomes.mixed++;
-      else if (news > 0) outcomes.new++;
-      else outcomes.old++;
-    }
 
-    const leftBehind = (
-      await Promise.all(
-        [join(home, ".claude"), join(home, ".codex"), join(home, ".gemini"), state].map((d) =>
-          readdir(d),
-        ),
+      const leftBehind = (
+        await Promise.all(
+          [join(home, ".claude"), join(home, ".codex"), join(home, ".gemini"), state].map((d) =>
+            readdir(d),
+          ),
+        )
       )
-    )
-      .flat()
-      .filter((n) => n.endsWith(".tmp")).length;
-    // After all that, a run to completion still works (stale lock taken over, etc.).
-    const last = await runDriver(bindCfg, RUNS + 1, null);
-    expect(last.stderr).toBe("");
-    expect(last.code).toBe(0);
-    const temps = [
-      ...(await readdir(join(home, ".claude"))),
-      ...(await readdir(join(home, ".codex"))),
-      ...(await readdir(join(home, ".gemini"))),
-      ...(await readdir(join(home, ".config", "opencode"))),
-      ...(await readdir(state)),
-      ...(await readdir(join(state, "backups"))),
-    ].filter((n) => n.endsWith(".tmp"));
-    console.log(
-      `kill test: ${JSON.stringify(outcomes)}, apply phase ${Math.round(full)} ms, ` +
-        `${leftBehind} temp files of killed writes before the last run, ${Math.round((Date.now() - started) / 1000)} s`,
-    );
-    // The completed last run removed the temp files the killed ones left behind.
-    expect(temps).toEqual([]);
-    // The kills must actually have landed inside applies, not only before or after them.
-    expect(outcomes.killed).toBeGreaterThan(RUNS / 4);
-    expect(outcomes.new + outcomes.mixed).toBeGreaterThan(0);
-  }, HANG_GUARD_MS);
+        .flat()
+        .filter((n) => n.endsWith(".tmp")).length;
+      // After all that, a run to completion still works (stale lock taken over, etc.).
+      const last = await runDriver(bindCfg, RUNS + 1, null);
+      expect(last.stderr).toBe("");
+      expect(last.code).toBe(0);
+      const temps = [
+        ...(await readdir(join(home, ".claude"))),
+        ...(await readdir(join(home, ".codex"))),
+        ...(await readdir(join(home, ".gemini"))),
+        ...(await readdir(join(home, ".config", "opencode"))),
+        ...(await readdir(state)),
+        ...(await readdir(join(state, "backups"))),
+      ].filter((n) => n.endsWith(".tmp"));
+      console.log(
+        `kill test: ${JSON.stringify(outcomes)}, apply phase ${Math.round(full)} ms, ` +
+          `${leftBehind} temp files of killed writes before the last run, ${Math.round((Date.now() - started) / 1000)} s`,
+      );
+      // The completed last run removed the temp files the killed ones left behind.
+      expect(temps).toEqual([]);
+      // The kills must actually have landed inside applies, not only before or after them.
+      expect(outcomes.killed).toBeGreaterThan(RUNS / 4);
+      expect(outcomes.new + outcomes.mixed).toBeGreaterThan(0);
+    },
+    HANG_GUARD_MS,
+  );
 });
