@@ -16,14 +16,18 @@ function step(name) {
   if (killAt > 0 && count === killAt) process.kill(process.pid, "SIGKILL");
 }
 
-const what = (request) => `${request.method} ${String(request.path).replace(/\?.*$/, "")}`;
+const what = (request) =>
+  `${request.method} ${String(request.path).replace(/\?.*$/, "").replace(/\/\d+/g, "/:id")}`;
 diagnostics.subscribe("undici:request:create", ({ request }) => step(`send ${what(request)}`));
 diagnostics.subscribe("undici:request:headers", ({ request }) => step(`answer ${what(request)}`));
 
 const p = fs.promises;
 const rename = p.rename;
 p.rename = async (from, to) => {
-  const name = String(to).split("/").pop();
+  const name = String(to)
+    .split("/")
+    .pop()
+    .replace(/\.[0-9a-f]{8}\..*\.bak$/, ".bak");
   step(`commit ${name}`);
   await rename(from, to);
   step(`committed ${name}`);
