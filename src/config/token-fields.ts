@@ -29,8 +29,8 @@ export function parseExpiry(text: string): number | undefined {
 }
 
 /** USD → the relay's integer quota units. */
-export function usdToQuota(usd: number): number {
-  return Math.round(usd * QUOTA_UNITS_PER_USD);
+export function usdToQuota(usd: number, unit = QUOTA_UNITS_PER_USD): number {
+  return Math.round(usd * unit);
 }
 
 /** Why a token name cannot be used on the relay, or undefined. */

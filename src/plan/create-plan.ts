@@ -162,11 +162,27 @@ async function planRelayStep(
   if (ids.length === 0 && (opts.replace ?? []).length === 0) return undefined;
   if (!opts.relay) throw new Error("internal error: relay tokens declared but no relay client");
   const relay = opts.relay;
-  const lists = unwrapAll(
-    await Promise.allSettled(ids.map((id) => relay.listTokens(config.accounts[id] as Account))),
+  // USD → quota units at each relay's own rate (asked only where a quota is declared),
+  // fetched alongside the listings.
+  const withQuota = (id: string) =>
+    Object.values(config.accounts[id]?.tokens ?? {}).some((t) => t.quotaUsd !== undefined);
+  const settled = await Promise.allSettled(
+    ids.map(async (id) => {
+      const account = config.accounts[id] as Account;
+      const [tokens, unit] = await Promise.all([
+        relay.listTokens(account),
+        withQuota(id) ? relay.quotaPerUnit(account) : undefined,
+      ]);
+      return { tokens, unit };
+    }),
   );
   const listed: Record<string, RawToken[]> = {};
-  for (const [i, id] of ids.entries()) listed[id] = lists[i] as RawToken[];
+  const quotaPerUnit: Record<string, number> = {};
+  for (const [i, r] of unwrapAll(settled).entries()) {
+    const id = ids[i] as string;
+    listed[id] = r.tokens;
+    if (r.unit !== undefined) quotaPerUnit[id] = r.unit;
+  }
   const only = opts.tools
     ? new Set(
         bound
@@ -186,6 +202,7 @@ async function planRelayStep(
       pos: b.pos,
     })),
     ...(only ? { only } : {}),
+    quotaPerUnit,
   });
 }
 

@@ -26,6 +26,8 @@ export interface RelayPlanInput {
   bindings: readonly RelayBinding[];
   /** --target: only the declared tokens these keys (`account/name`) name are planned. */
   only?: ReadonlySet<string>;
+  /** Each account's quota units per USD (`/api/status`); 500000 when not given. */
+  quotaPerUnit?: Record<string, number>;
 }
 
 /** What a binding to a declared token gets. */
@@ -126,6 +128,7 @@ function planAccount(
   input: RelayPlanInput,
   warnings: PlanWarning[],
 ): AccountResult {
+  const unit = input.quotaPerUnit?.[account.id] ?? QUOTA_UNITS_PER_USD;
   const recorded = input.ledger[account.id];
   const same = recorded && recorded.url === account.url && recorded.user_id === account.userId;
   if (recorded && !same && Object.keys(recorded.managed).length > 0) {
@@ -223,10 +226,10 @@ function planAccount(
           token: name,
           action: "replace",
           id: oldToken.id,
-          before: fieldsOf(oldToken),
-          after: fieldsOf({ ...oldToken, ...wantedBody(d) }),
-          create: { ...copyBody(oldToken), ...wantedBody(d), name: temp },
-          set: wantedBody(d),
+          before: fieldsOf(oldToken, unit),
+          after: fieldsOf({ ...oldToken, ...wantedBody(d, unit) }, unit),
+          create: { ...copyBody(oldToken), ...wantedBody(d, unit), name: temp },
+          set: wantedBody(d, unit),
           replacement: { temp, id: replacement?.id ?? null },
           ...(replacement
             ? {
@@ -251,21 +254,21 @@ function planAccount(
     }
 
     if (!cur) {
-      const body = createBody(d);
+      const body = createBody(d, unit);
       changes.push({
         account: account.id,
         token: name,
         action: "create",
         id: null,
         before: null,
-        after: fieldsOf(body),
+        after: fieldsOf(body, unit),
         create: body,
       });
       resolved.set(name, { kind: "pending" });
       continue;
     }
     next.managed[name] = { id: cur.id, origin };
-    const set = differingFields(d, cur);
+    const set = differingFields(d, cur, unit);
     const rename = cur.name !== name;
     if (Object.keys(set).length > 0 || rename) {
       changes.push({
@@ -273,8 +276,8 @@ function planAccount(
         token: name,
         action: "update",
         id: cur.id,
-        before: fieldsOf(cur),
-        after: fieldsOf({ ...cur, ...set }),
+        before: fieldsOf(cur, unit),
+        after: fieldsOf({ ...cur, ...set }, unit),
         set,
         ...(rename ? { rename } : {}),
         ...(curesStatus(cur, set) ? { reenable: true } : {}),
@@ -301,7 +304,7 @@ function planAccount(
         token: name,
         action: "delete",
         id: t.id,
-        before: fieldsOf(t),
+        before: fieldsOf(t, unit),
         after: null,
       });
     } else {
@@ -311,7 +314,7 @@ function planAccount(
         token: name,
         action: "release",
         id: t.id,
-        before: fieldsOf(t),
+        before: fieldsOf(t, unit),
         after: null,
         note: "adopted, not created by neuradock: left on the relay, no longer managed",
       });
@@ -339,7 +342,7 @@ function planAccount(
       token: name,
       action: "delete",
       id: t.id,
-      before: fieldsOf(t),
+      before: fieldsOf(t, unit),
       after: null,
       note: "created by an earlier run whose answer was lost",
     });
@@ -357,7 +360,7 @@ function planAccount(
       token: rep.temp,
       action: "delete",
       id: r.id,
-      before: fieldsOf(r),
+      before: fieldsOf(r, unit),
       after: null,
       note: `the replacement of '${name}' from an interrupted rotation`,
     });
@@ -374,12 +377,12 @@ export function temporaryName(name: string): string {
 }
 
 /** The declared fields as the relay stores them (only those declared). */
-export function wantedBody(d: DeclaredToken): Partial<TokenBody> {
+export function wantedBody(d: DeclaredToken, unit = QUOTA_UNITS_PER_USD): Partial<TokenBody> {
   const out: Partial<TokenBody> = {};
   if (d.quotaUsd === "unlimited") out.unlimited_quota = true;
   else if (typeof d.quotaUsd === "number") {
     out.unlimited_quota = false;
-    out.remain_quota = usdToQuota(d.quotaUsd);
+    out.remain_quota = usdToQuota(d.quotaUsd, unit);
   }
   if (d.expiresAt !== undefined) out.expired_time = d.expiresAt;
   if (d.models !== undefined) {
@@ -391,7 +394,7 @@ export function wantedBody(d: DeclaredToken): Partial<TokenBody> {
 }
 
 /** A new token: the declared fields, the relay's defaults for the rest (relay.md §4). */
-export function createBody(d: DeclaredToken): TokenBody {
+export function createBody(d: DeclaredToken, unit = QUOTA_UNITS_PER_USD): TokenBody {
   return {
     name: d.name,
     remain_quota: 0,
@@ -401,7 +404,7 @@ export function createBody(d: DeclaredToken): TokenBody {
     model_limits: "",
     allow_ips: "",
     group: "",
-    ...wantedBody(d),
+    ...wantedBody(d, unit),
   };
 }
 
@@ -421,9 +424,13 @@ function copyBody(t: RawToken): TokenBody {
 }
 
 /** Declared fields whose relay value differs, as the relay stores them. */
-export function differingFields(d: DeclaredToken, t: RawToken): Partial<TokenBody> {
-  const want = wantedBody(d);
-  const have = fieldsOf(t);
+export function differingFields(
+  d: DeclaredToken,
+  t: RawToken,
+  unit = QUOTA_UNITS_PER_USD,
+): Partial<TokenBody> {
+  const want = wantedBody(d, unit);
+  const have = fieldsOf(t, unit);
   const out: Partial<TokenBody> = {};
   if (want.unlimited_quota !== undefined) {
     if (want.unlimited_quota !== have.unlimited) out.unlimited_quota = want.unlimited_quota;
@@ -462,7 +469,10 @@ function curesStatus(t: RawToken, set: Partial<TokenBody>): boolean {
   return false;
 }
 
-export function fieldsOf(t: Partial<TokenBody> | RawToken): TokenFields {
+export function fieldsOf(
+  t: Partial<TokenBody> | RawToken,
+  unit = QUOTA_UNITS_PER_USD,
+): TokenFields {
   const r = t as Record<string, unknown>;
   const unlimited = r.unlimited_quota === true;
   const limits =
@@ -474,9 +484,7 @@ export function fieldsOf(t: Partial<TokenBody> | RawToken): TokenFields {
       : [];
   const e = expiry(r);
   return {
-    quota_usd: unlimited
-      ? null
-      : Math.round((num(r.remain_quota) / QUOTA_UNITS_PER_USD) * 1e6) / 1e6,
+    quota_usd: unlimited ? null : Math.round((num(r.remain_quota) / unit) * 1e6) / 1e6,
     unlimited,
     expires: e === -1 ? null : toIsoSeconds(new Date(e * 1000)),
     models: limits,

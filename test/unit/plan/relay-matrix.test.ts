@@ -241,6 +241,17 @@ describe("relay planner details", () => {
     expect(bare.plan.changes).toEqual([]);
   });
 
+  it("USD become quota units at the relay's own rate (quota_per_unit)", () => {
+    const { plan } = planRelay({
+      ...base({ quotaUsd: 2 }, [token(7, NAME, { remain_quota: 2_000 })]),
+      quotaPerUnit: { acct: 1_000 },
+    });
+    expect(plan.changes).toEqual([]);
+    const created = planRelay({ ...base({ quotaUsd: 3 }, []), quotaPerUnit: { acct: 1_000 } });
+    expect(created.plan.changes[0]?.create?.remain_quota).toBe(3_000);
+    expect(created.plan.changes[0]?.after?.quota_usd).toBe(3);
+  });
+
   it("a create fills omitted fields with the relay's defaults", () => {
     const { plan } = planRelay(base({ models: ["m"] }, []));
     expect(plan.changes[0]?.create).toEqual({
