@@ -175,7 +175,12 @@ function planAccount(
   const ambiguous = (name: string, found: RawToken[]): never => {
     throw new ProviderError(
       account.id,
-      `${found.length} tokens are named '${name}' (ids ${found.map((t) => t.id).join(", ")}): neuradock cannot tell which one accounts.${account.id}.tokens.${name} means; rename or delete the others in the dashboard`,
+      `${found.length} tokens are named '${name}' (ids ${found
+        .map((t) => t.id)
+        .sort((a, b) => a - b)
+        .join(
+          ", ",
+        )}): neuradock cannot tell which one accounts.${account.id}.tokens.${name} means; rename or delete the others in the dashboard`,
     );
   };
 
