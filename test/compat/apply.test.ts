@@ -208,9 +208,12 @@ async function expectOnlyBoundTokens(
 function expectExactly(requests: LlmServer["requests"], path: string, bearer: string): void {
   const model = requests.filter((r) => pathOf(r.url) === path);
   expect(model, `no ${path} request reached the bound node`).toHaveLength(1);
+  const bound = { authorization: `Bearer ${bearer}` };
+  // The model call carries the bound key (positively); any other request it or nothing.
+  expect(credentialHeaders(model[0]!)).toEqual(bound);
   for (const req of requests) {
     const creds = credentialHeaders(req);
-    if (Object.keys(creds).length > 0) expect(creds).toEqual({ authorization: `Bearer ${bearer}` });
+    expect([{}, bound], `${req.method} ${req.url}`).toContainEqual(creds);
     const others = ALL_SECRETS.filter((s) => !bearer.endsWith(s));
     expect(findSecrets(req, others), `other secrets in ${req.method} ${req.url}`).toEqual([]);
   }

@@ -65,10 +65,12 @@ function expectOneModelRequest(
 ): void {
   const calls = server.modelRequests();
   expect(calls.map((r) => pathOf(r.url))).toEqual([path]);
-  // Every request that reached the node, not only the model call, carries only these.
+  // The model call carries exactly these (positively: a call without them fails), and every
+  // other request that reached the node carries these or none.
+  expect(credentialHeaders(calls[0]!)).toEqual(headers);
   for (const req of server.requests) {
     const creds = credentialHeaders(req);
-    if (Object.keys(creds).length > 0) expect(creds).toEqual(headers);
+    expect([{}, headers], `${req.method} ${req.url}`).toContainEqual(creds);
   }
   expect(decoy.requests).toEqual([]);
 }
