@@ -1,4 +1,5 @@
 import { inspect } from "node:util";
+import { registerSecret } from "./untrusted.js";
 
 /**
  * A secret value (session cookie, access token, API key). It renders redacted everywhere —
@@ -10,6 +11,8 @@ export class Secret {
 
   constructor(value: string) {
     this.#value = value;
+    // Untrusted text (a relay's error message) that echoes it is scrubbed before printing.
+    registerSecret(value);
   }
 
   reveal(): string {

@@ -8,6 +8,7 @@ import {
   TargetError,
   UsageError,
 } from "../errors.js";
+import { safeText } from "../untrusted.js";
 import type { Io } from "./io.js";
 
 /** The `--json` form of a failure: `{"error": {code, message, file, line, col}}`. */
@@ -36,12 +37,14 @@ export function reportError(err: unknown, io: Io, json: boolean): number {
   }
   // commander already printed its one line (see program.ts).
   if (commander) return 1;
+  // Messages may quote untrusted text (a relay's words, a token name): the last line of
+  // defence strips control characters and scrubs secrets (src/untrusted.ts).
   if (err instanceof NeuradockError) {
-    io.stderr.write(`error: ${err.message}\n`);
-    for (const line of err.details) io.stderr.write(`  ${line}\n`);
+    io.stderr.write(`error: ${safeText(err.message)}\n`);
+    for (const line of err.details) io.stderr.write(`  ${safeText(line)}\n`);
     return err.exitCode;
   }
-  const message = err instanceof Error ? err.message : String(err);
+  const message = safeText(err instanceof Error ? err.message : String(err));
   io.stderr.write(`error: internal error: ${message}\n`);
   if (io.env.NEURADOCK_DEBUG && err instanceof Error && err.stack) {
     io.stderr.write(`${err.stack}\n`);
@@ -84,7 +87,7 @@ export function toJsonDiagnostic(err: unknown): JsonDiagnostic {
     };
   }
   if (!(err instanceof NeuradockError)) {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = safeText(err instanceof Error ? err.message : String(err));
     return {
       error: {
         code: "internal",
@@ -109,11 +112,11 @@ export function toJsonDiagnostic(err: unknown): JsonDiagnostic {
   return {
     error: {
       code,
-      message: err.message.replace(/:$/, ""),
+      message: safeText(err.message).replace(/:$/, ""),
       file,
       line,
       col,
-      ...(err.details.length > 0 ? { details: [...err.details] } : {}),
+      ...(err.details.length > 0 ? { details: err.details.map((d) => safeText(d)) } : {}),
     },
   };
 }

@@ -15,6 +15,7 @@ import {
 } from "../providers/index.js";
 import type { AccountTokens, TokenInfo, TokenStatus } from "../providers/types.js";
 import { createRealSystem } from "../system/real-system.js";
+import { relayName } from "../untrusted.js";
 import { loadCommandConfig } from "./command-config.js";
 import type { Io } from "./io.js";
 import { relayOptions, startProgress } from "./relay-options.js";
@@ -249,14 +250,15 @@ function renderTokensTable(
 function tokenRow(t: TokenInfo, balance: AccountBalance | undefined): string[] {
   return [
     String(t.id),
-    t.name || "(unnamed)",
+    // Relay text: no escape sequence reaches the terminal, no long name stretches the table.
+    t.name ? relayName(t.name) : "(unnamed)",
     t.unlimited ? "unlimited" : formatUsd(t.balanceUsd ?? 0),
     balance ? formatUsd(usableUsd(t, balance)) : "?",
     formatUsd(t.usedUsd),
     t.status,
-    t.modelLimits.length > 0 ? t.modelLimits.join(",") : "all models",
-    t.expires ? t.expires.slice(0, 10) : "never",
-    t.keyHint,
+    t.modelLimits.length > 0 ? relayName(t.modelLimits.join(",")) : "all models",
+    t.expires ? relayName(t.expires.slice(0, 10)) : "never",
+    relayName(t.keyHint),
   ];
 }
 

@@ -2,6 +2,7 @@ import { type Config, TOOLS, type ToolId } from "../config/types.js";
 import type { ResolvedToken } from "../providers/types.js";
 import { targetAdapter } from "../targets/adapters.js";
 import type { TargetFile } from "../targets/types.js";
+import { relayName } from "../untrusted.js";
 import type { DesiredFile, DesiredState, PlanWarning } from "./types.js";
 
 /**
@@ -31,7 +32,7 @@ export function buildDesiredState(
       warnings.push({
         code: "token-status",
         tool,
-        message: `token '${token.info.name}' (id ${token.info.id}) of account '${account.id}' is ${token.info.status}: ${tool} will get errors from the relay`,
+        message: `token '${relayName(token.info.name)}' (id ${token.info.id}) of account '${account.id}' is ${token.info.status}: ${tool} will get errors from the relay`,
       });
     }
     for (const target of toolTargets) {

@@ -1,4 +1,5 @@
 import type { Account } from "../config/types.js";
+import { bound, safeText } from "../untrusted.js";
 import type { Attempt } from "./transport.js";
 
 /**
@@ -84,7 +85,7 @@ export function interpretResponse(
   }
   if (!parsed) {
     const rawTitle = /<title>([^<]*)<\/title>/i.exec(res.text)?.[1]?.trim();
-    const title = rawTitle === undefined ? undefined : scrub(rawTitle).slice(0, 80);
+    const title = rawTitle === undefined ? undefined : bound(scrub(rawTitle), 80);
     if (looksHtml) {
       return fail(
         `expected JSON, got an HTML page (HTTP ${res.status}${title ? `, "${title}"` : ""}); is the URL a new-api dashboard?`,
@@ -122,7 +123,7 @@ export function describeRefusal(account: Account, serverMessage: string): string
 /** The envelope's `message`, scrubbed and cut short; "" when there is none. */
 export function messageOf(body: unknown, scrub: Scrub): string {
   const m = body && typeof body === "object" ? (body as { message?: unknown }).message : undefined;
-  return typeof m === "string" ? scrub(m).slice(0, 200) : "";
+  return typeof m === "string" ? bound(scrub(m), 200) : "";
 }
 
 function describeUnauthorized(account: Account, status: number, serverMessage: string): string {
@@ -139,15 +140,13 @@ export function authHint(account: Account): string {
     : "The access token is wrong or was regenerated (or `user_id` does not match it): create a system access token in the dashboard's personal settings, put it in `access_token:` (or the environment variable it reads), and check `user_id` (New-Api-User).";
 }
 
-/** Replaces every given secret (4+ characters) in text. A server could echo one back. */
+/**
+ * What a server said, made safe to print by the one sanitiser for untrusted text
+ * (src/untrusted.ts): control characters stripped, key-shaped strings and every given
+ * secret (4+ characters; a server could echo one back) scrubbed.
+ */
 export function scrubber(secrets: () => readonly string[]): Scrub {
-  return (text) => {
-    let out = text;
-    for (const s of secrets()) {
-      if (s.length >= 4) out = out.split(s).join("(sensitive)");
-    }
-    return out;
-  };
+  return (text) => safeText(text, { secrets: secrets() });
 }
 
 export function originOf(url: string): string {

@@ -1,5 +1,6 @@
 import { didYouMean } from "../config/suggest.js";
 import type { TokenSelector } from "../config/types.js";
+import { relayName, safeText } from "../untrusted.js";
 
 interface Named {
   id: number;
@@ -28,13 +29,16 @@ export function findToken<T extends Named>(
 
 /** Why a selector found nothing, with what the account does have (never a key). */
 export function describeMissing(selector: TokenSelector, tokens: readonly Named[]): string {
+  // Token names are relay text: sanitised and bounded (src/untrusted.ts).
   if ("id" in selector) {
-    const list = tokens.map((t) => `${t.name} (id ${t.id})`).join(", ");
+    const list = tokens.map((t) => `${relayName(t.name)} (id ${t.id})`).join(", ");
     return `no token with id ${selector.id}; ${tokens.length === 0 ? "the account has no tokens" : `available: ${list}`}`;
   }
   const names = [...new Set(tokens.map((t) => t.name))].sort();
-  return `no token named '${selector.name}'${didYouMean(selector.name, names)}; ${
-    names.length === 0 ? "the account has no tokens" : `available: ${names.join(", ")}`
+  return `no token named '${selector.name}'${safeText(didYouMean(selector.name, names))}; ${
+    names.length === 0
+      ? "the account has no tokens"
+      : `available: ${names.map((n) => relayName(n)).join(", ")}`
   }`;
 }
 

@@ -104,8 +104,15 @@ const STATUS_NAMES: Record<number, TokenStatus> = {
   4: "exhausted",
 };
 
+/** new-api's numeric status; some deployments send it as a numeric string (`"1"`). */
 export function mapTokenStatus(status: unknown): TokenStatus {
-  return (typeof status === "number" ? STATUS_NAMES[status] : undefined) ?? "unknown";
+  const n =
+    typeof status === "number"
+      ? status
+      : typeof status === "string" && /^\s*\d+\s*$/.test(status)
+        ? Number(status)
+        : Number.NaN;
+  return STATUS_NAMES[n] ?? "unknown";
 }
 
 /** The relay's token, as metadata safe to print and cache (only a key hint). */

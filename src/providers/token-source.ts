@@ -1,5 +1,6 @@
 import type { Account, TokenSelector } from "../config/types.js";
 import { NeuradockError, ProviderError } from "../errors.js";
+import { relayName } from "../untrusted.js";
 import { type ClientOptions, NewApiClient } from "./client.js";
 import { QUOTA_PER_USD } from "./money.js";
 import { createRelayClient, type RelayClient } from "./relay-client.js";
@@ -67,7 +68,7 @@ export function createTokenSource(opts: TokenSourceOptions = {}): ClosableTokenS
       const raw = await listRaw(account);
       const token = selectToken(account, raw, selector);
       const info = toTokenInfo(token);
-      const label = `token '${token.name}' (id ${token.id})`;
+      const label = `token '${relayName(token.name)}' (id ${token.id})`;
       if (info.status !== "enabled") {
         throw new ProviderError(
           account.id,

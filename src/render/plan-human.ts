@@ -1,5 +1,6 @@
 import pc from "picocolors";
 import type { TokenFields } from "../plan/relay-types.js";
+import { relayName, stripControl } from "../untrusted.js";
 import type { PlanJson, PlanJsonChange, PlanJsonRelayChange } from "./plan-json.js";
 
 export interface RenderHumanOptions {
@@ -41,8 +42,11 @@ export function renderPlanHuman(json: PlanJson, opts: RenderHumanOptions): strin
           : whole?.action === "delete"
             ? c.red(" (file deleted: neuradock created it and nothing else is left in it)")
             : "";
-      out.push(`  ${c.bold(first.tool)}  ${c.dim(first.file)}${note}`);
-      for (const ch of list) {
+      out.push(`  ${c.bold(first.tool)}  ${c.dim(stripControl(first.file))}${note}`);
+      for (const change of list) {
+        // Paths, values and messages may hold text from a relay or a cloned repository's
+        // config: no control character reaches the terminal (secrets are redacted already).
+        const ch = { ...change, path: stripControl(change.path) };
         const sign = paint[ch.action](SIGNS[ch.action]);
         if (ch.action === "create") {
           out.push(`    ${sign} ${ch.path} = ${show(ch, ch.after)}`);
@@ -62,7 +66,7 @@ export function renderPlanHuman(json: PlanJson, opts: RenderHumanOptions): strin
     for (const w of json.warnings) {
       const label = LABELED.has(w.code) ? w.code : "warning";
       out.push(
-        `  ${c.yellow("!")} ${c.yellow(label)}${w.tool ? ` (${w.tool})` : ""}: ${w.message}`,
+        `  ${c.yellow("!")} ${c.yellow(label)}${w.tool ? ` (${w.tool})` : ""}: ${stripControl(w.message)}`,
       );
     }
     out.push("");
@@ -88,7 +92,7 @@ function relayLines(
   c: Colors,
   paint: Record<"create" | "update" | "delete", (s: string) => string>,
 ): string[] {
-  const label = `token ${clean(r.account)}/${clean(r.token)}${r.id === null ? "" : ` (id ${r.id})`}`;
+  const label = `token ${clean(r.account)}/${relayName(r.token)}${r.id === null ? "" : ` (id ${r.id})`}`;
   const lines: string[] = [];
   switch (r.action) {
     case "create":
@@ -127,14 +131,14 @@ function describeFields(f: TokenFields | null): string {
   return [quota, expires, models, group].map(clean).join(", ");
 }
 
-/** Relay text is untrusted: no control characters reach the terminal. */
+/** Relay text is untrusted: no control characters reach the terminal (src/untrusted.ts). */
 function clean(text: string): string {
-  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, "?");
+  return stripControl(text);
 }
 
 function show(change: PlanJsonChange, value: PlanJsonChange["before"]): string {
   if (change.known_after_apply && value === change.after) return String(value);
   // Redacted values are already placeholder text; print them bare.
   if (change.sensitive && typeof value === "string" && value.startsWith("(sensitive")) return value;
-  return JSON.stringify(value);
+  return stripControl(JSON.stringify(value));
 }

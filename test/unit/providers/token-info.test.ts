@@ -4,13 +4,16 @@ import { mapTokenStatus, toTokenInfo } from "../../../src/providers/token-list.j
 const base = { id: 7, name: "claude", key: "abcdefghijklmnopqrstuvwxyz", status: 1 };
 
 describe("toTokenInfo", () => {
-  it("maps statuses 1..4 and anything else to unknown", () => {
-    expect([1, 2, 3, 4, 5, 0, "1", null].map(mapTokenStatus)).toEqual([
+  it("maps statuses 1..4 (numbers or numeric strings) and anything else to unknown", () => {
+    expect([1, 2, 3, 4, 5, 0, "1", " 2 ", "x", "1.5", null].map(mapTokenStatus)).toEqual([
       "enabled",
       "disabled",
       "expired",
       "exhausted",
       "unknown",
+      "unknown",
+      "enabled",
+      "disabled",
       "unknown",
       "unknown",
       "unknown",
