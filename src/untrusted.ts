@@ -19,10 +19,8 @@ export const SCRUBBED = "(sensitive)";
 
 // ESC [ … final byte (CSI), ESC ] … BEL/ST (OSC), ESC P/X/^/_ … ST, and any other ESC + char.
 const ESCAPE_SEQUENCE =
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
   /\x1b\[[0-?]*[ -/]*[@-~]?|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[PX^_][^\x1b]*(?:\x1b\\)?|\x1b.?|\x9b[0-?]*[ -/]*[@-~]?/g;
 // C0 (but tab and line breaks, handled apart), DEL, C1, bidi overrides and isolates, line/paragraph separators.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 const LINE_BREAKS = /\r\n|[\r\n\t\u2028\u2029]/g;
 /** `sk-` followed by enough key characters to be a key (a hint like `sk-abcd…wxyz` is not). */
