@@ -17,7 +17,7 @@ import { homeDir, stateDir } from "../system/paths.js";
 import type { System } from "../system/types.js";
 import { locateTargets } from "../targets/locate.js";
 import type { ApplyCliOptions } from "./cli-options.js";
-import { loadConfigForBindings } from "./command-config.js";
+import { announceConfig, loadConfigForBindings } from "./command-config.js";
 import type { Io } from "./io.js";
 import { parseReplace, planWithSource, withTokenSource } from "./live-plan.js";
 
@@ -51,6 +51,7 @@ export async function runApply(opts: ApplyCliOptions, io: Io): Promise<number> {
   }
   parseReplace(opts.replace ?? []);
   const config = await loadConfigForBindings(opts, io);
+  announceConfig(config, io);
   // As Terraform holds the state lock from plan to apply: a second apply waits, then plans
   // from what the first one wrote, instead of failing on a plan that went stale meanwhile.
   const lock = await acquireLock(system, state, {

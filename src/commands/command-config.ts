@@ -1,4 +1,4 @@
-import { type LoadConfigOptions, loadConfig } from "../config/index.js";
+import { displayPath, type LoadConfigOptions, loadConfig } from "../config/index.js";
 import type { Config } from "../config/types.js";
 import type { GlobalOptions, Io } from "./io.js";
 
@@ -33,4 +33,12 @@ export function loadConfigForBindings(
       ...(opts.target ? [] : withTokens),
     ],
   });
+}
+
+/**
+ * Commands that send credentials to a relay (plan, apply, tokens, checkin) say which config
+ * chose that relay: on stderr when it is a terminal (their JSON carries `config` instead).
+ */
+export function announceConfig(config: Config, io: Io): void {
+  if (io.stderrIsTTY) io.stderr.write(`Using config ${displayPath(config.file, io.cwd)}\n`);
 }

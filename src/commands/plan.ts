@@ -5,13 +5,14 @@ import { renderPlanJson } from "../render/plan-json.js";
 import { createRealSystem } from "../system/index.js";
 import { stateDir } from "../system/paths.js";
 import type { PlanCliOptions } from "./cli-options.js";
-import { loadConfigForBindings } from "./command-config.js";
+import { announceConfig, loadConfigForBindings } from "./command-config.js";
 import type { Io } from "./io.js";
 import { planWithLiveTokens } from "./live-plan.js";
 
 /** `neuradock plan`: fetch live tokens, compare with the tools' files, print what would change. */
 export async function runPlan(opts: PlanCliOptions, io: Io): Promise<number> {
   const config = await loadConfigForBindings(opts, io);
+  announceConfig(config, io);
   const system = createRealSystem();
   const plan = await planWithLiveTokens(config, opts, io, system, stateDir(io.env));
 

@@ -64,8 +64,15 @@ export function buildProgram(
       },
     });
 
-  const withConfig = (cmd: Command) =>
-    cmd.option("-c, --config <file>", "use this neuradock.yaml instead of searching for one");
+  const CONFIG_FLAGS = "-c, --config <file>";
+  const CONFIG_HELP = "use this neuradock.yaml instead of searching for one";
+  // Accepted before the command (`neuradock -c f plan`) and after it (`neuradock plan -c f`).
+  program.option(CONFIG_FLAGS, CONFIG_HELP);
+  const withConfig = (cmd: Command) => cmd.option(CONFIG_FLAGS, CONFIG_HELP);
+  const g = <T extends GlobalOptions>(opts: T): T => {
+    const global = (program.opts() as GlobalOptions).config;
+    return opts.config === undefined && global !== undefined ? { ...opts, config: global } : opts;
+  };
   // Repeatable (`--target codex --target claude-code`) or comma-separated; not variadic, so
   // `apply --target codex plan.out` still reads plan.out as the plan file.
   const timeoutOption = () =>
@@ -88,7 +95,7 @@ export function buildProgram(
     .addOption(timeoutOption())
     .action(async (opts: PlanCliOptions) => {
       const { runPlan } = await import("./plan.js");
-      setExit(await runPlan(opts, io));
+      setExit(await runPlan(g(opts), io));
     });
 
   withConfig(program.command("apply"))
@@ -106,7 +113,7 @@ export function buildProgram(
     .addOption(timeoutOption())
     .action(async (planfile: string | undefined, opts: ApplyCliOptions) => {
       const { runApply } = await import("./apply.js");
-      setExit(await runApply({ ...opts, planfile }, io));
+      setExit(await runApply(g({ ...opts, planfile }), io));
     });
 
   withConfig(program.command("tokens"))
@@ -117,7 +124,7 @@ export function buildProgram(
     .addOption(timeoutOption())
     .action(async (account: string | undefined, opts: TokensCliOptions) => {
       const { runTokens } = await import("./tokens.js");
-      setExit(await runTokens({ ...opts, account }, io));
+      setExit(await runTokens(g({ ...opts, account }), io));
     });
 
   withConfig(program.command("checkin"))
@@ -136,14 +143,14 @@ export function buildProgram(
     .option("--json", "print JSON")
     .action(async (provider: string | undefined, opts: NodesCliOptions) => {
       const { runNodes } = await import("./nodes.js");
-      setExit(await runNodes({ ...opts, provider }, io));
+      setExit(await runNodes(g({ ...opts, provider }), io));
     });
 
   withConfig(program.command("validate"))
     .description("check neuradock.yaml (no network)")
     .action(async (opts: GlobalOptions) => {
       const { runValidate } = await import("./validate.js");
-      setExit(await runValidate(opts, io));
+      setExit(await runValidate(g(opts), io));
     });
 
   withConfig(program.command("init"))
@@ -162,7 +169,7 @@ export function buildProgram(
     .addOption(timeoutOption())
     .action(async (opts: InitCliOptions) => {
       const { runInit } = await import("./init.js");
-      setExit(await runInit(opts, io));
+      setExit(await runInit(g(opts), io));
     });
 
   program

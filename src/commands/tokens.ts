@@ -16,7 +16,7 @@ import {
 import type { AccountTokens, TokenInfo, TokenStatus } from "../providers/types.js";
 import { createRealSystem } from "../system/real-system.js";
 import { relayName } from "../untrusted.js";
-import { loadCommandConfig } from "./command-config.js";
+import { announceConfig, loadCommandConfig } from "./command-config.js";
 import type { Io } from "./io.js";
 import { relayOptions, startProgress } from "./relay-options.js";
 
@@ -39,6 +39,7 @@ export async function runTokens(opts: TokensOptions, io: Io): Promise<number> {
     io,
     opts.account ? { usedAccounts: [opts.account] } : {},
   );
+  announceConfig(config, io);
   const all = Object.values(config.accounts);
   const accounts = opts.account ? [pickAccount(opts.account, all, config.file)] : all;
 
@@ -94,10 +95,8 @@ export async function runTokens(opts: TokensOptions, io: Io): Promise<number> {
   });
   if (opts.json) {
     // Accounts that could not be read are named too, so a script can tell what is missing.
-    const json =
-      failed.length > 0
-        ? { ...renderTokensJson(shown, config), errors: failed }
-        : renderTokensJson(shown, config);
+    const listed = { config: config.file, ...renderTokensJson(shown, config) };
+    const json = failed.length > 0 ? { ...listed, errors: failed } : listed;
     io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
   } else if (accounts.length === 0) {
     io.stdout.write(`No accounts in ${config.file}.\n`);

@@ -1,4 +1,11 @@
-export { ConfigNotFoundError, findConfigFile } from "./discover.js";
+export {
+  CONFIG_NAMES,
+  ConfigNotFoundError,
+  type ConfigSource,
+  type FoundConfig,
+  findConfig,
+  findConfigFile,
+} from "./discover.js";
 export type { LoadConfigOptions } from "./load-config.js";
 export { displayPath, loadConfig } from "./load-config.js";
 export {

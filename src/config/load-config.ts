@@ -4,7 +4,7 @@ import { ConfigError } from "../errors.js";
 import { errnoCode } from "../system/fs-errors.js";
 import { createRealSystem } from "../system/real-system.js";
 import type { System } from "../system/types.js";
-import { findConfigFile } from "./discover.js";
+import { findConfig } from "./discover.js";
 import { interpolateTree } from "./interpolate.js";
 import { checkRules, normalizeConfig } from "./rules.js";
 import type { Config } from "./types.js";
@@ -58,7 +58,7 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<Config> {
   const given = opts.configPath;
   const file = given
     ? resolve(opts.cwd, given)
-    : await findConfigFile(opts.cwd, opts.env, opts.platform);
+    : (await findConfig(opts.cwd, opts.env, opts.platform)).file;
   const shown = given ?? displayPath(file, opts.cwd);
   const fail = (message: string, line = 1, col = 1): never => {
     throw new ConfigError([{ file: shown, line, col, message }]);

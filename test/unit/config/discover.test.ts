@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -27,24 +27,70 @@ async function put(path: string, text = "version: 1\n"): Promise<string> {
   return path;
 }
 
-describe("findConfigFile", () => {
+describe("findConfigFile (design.md: Config discovery)", () => {
+  it.each(["neuradock.yaml", "neuradock.yml"])("finds %s in the cwd", async (name) => {
+    const file = await put(join(cwd, name));
+    expect(await findConfigFile(cwd, env, "linux")).toBe(file);
+  });
+
   it.each([
-    "neuradock.yaml",
-    "neuradock.yml",
     ".neuradockrc",
     ".neuradockrc.yaml",
     ".neuradockrc.yml",
     ".config/neuradockrc",
     ".config/neuradockrc.yaml",
-  ])("finds %s in the cwd", async (name) => {
-    const file = await put(join(cwd, name));
+  ])(
+    "never reads the hidden %s: the user's own config wins, and the error names it",
+    async (name) => {
+      await put(join(cwd, name), "version: 1\naccounts: {}\n");
+      const err = await findConfigFile(cwd, env, "linux").catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConfigNotFoundError);
+      expect((err as Error).message).toContain(`${name} is not read`);
+      const user = await put(join(home, ".config", "neuradock", "neuradock.yaml"));
+      expect(await findConfigFile(cwd, env, "linux")).toBe(user);
+    },
+  );
+
+  it("ignores a cosmiconfig meta-config (.config/config.yaml) that would redirect the search", async () => {
+    await put(join(cwd, ".config", "config.yaml"), "neuradock:\n  searchPlaces: [evil.yaml]\n");
+    await put(join(cwd, "evil.yaml"));
+    const user = await put(join(home, ".config", "neuradock", "neuradock.yaml"));
+    expect(await findConfigFile(cwd, env, "linux")).toBe(user);
+  });
+
+  it("prefers neuradock.yaml over neuradock.yml", async () => {
+    await put(join(cwd, "neuradock.yml"));
+    const file = await put(join(cwd, "neuradock.yaml"));
     expect(await findConfigFile(cwd, env, "linux")).toBe(file);
   });
 
-  it("prefers neuradock.yaml over the rc files", async () => {
-    await put(join(cwd, ".neuradockrc"));
-    const file = await put(join(cwd, "neuradock.yaml"));
-    expect(await findConfigFile(cwd, env, "linux")).toBe(file);
+  it("walks up to the home directory, the nearest file first", async () => {
+    const deep = join(cwd, "a", "b");
+    await mkdir(deep, { recursive: true });
+    const atHome = await put(join(home, "neuradock.yaml"));
+    expect(await findConfigFile(deep, env, "linux")).toBe(atHome);
+    const inProject = await put(join(cwd, "neuradock.yml"));
+    expect(await findConfigFile(deep, env, "linux")).toBe(inProject);
+  });
+
+  it("does not walk above home from inside it", async () => {
+    await put(join(root, "neuradock.yaml"));
+    await expect(findConfigFile(cwd, env, "linux")).rejects.toBeInstanceOf(ConfigNotFoundError);
+  });
+
+  it("walks up to / from outside home", async () => {
+    const outside = join(root, "elsewhere", "deep");
+    await mkdir(outside, { recursive: true });
+    const file = await put(join(root, "neuradock.yaml"));
+    expect(await findConfigFile(outside, env, "linux")).toBe(file);
+  });
+
+  it("$NEURADOCK_CONFIG wins over the search (relative to the cwd)", async () => {
+    await put(join(cwd, "neuradock.yaml"));
+    const named = await put(join(cwd, "named.yaml"));
+    expect(await findConfigFile(cwd, { ...env, NEURADOCK_CONFIG: "named.yaml" }, "linux")).toBe(
+      named,
+    );
   });
 
   it("falls back to the user config dir ($XDG_CONFIG_HOME, else ~/.config)", async () => {
@@ -56,9 +102,37 @@ describe("findConfigFile", () => {
     );
   });
 
-  it("does not walk up into parent directories", async () => {
-    await put(join(home, "neuradock.yaml"));
-    await expect(findConfigFile(cwd, env, "linux")).rejects.toBeInstanceOf(ConfigNotFoundError);
+  it("refuses a discovered file writable by group or others, saying why", async () => {
+    const file = await put(join(cwd, "neuradock.yaml"));
+    await chmod(file, 0o666);
+    const err = await findConfigFile(cwd, env, "linux").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toContain("writable by group and others (mode 0666)");
+    expect((err as Error).message).toContain("chmod go-w");
+    await chmod(file, 0o620);
+    const me = { uid: process.getuid!() };
+    const shared = { ...me, isPrivateGroup: async () => false };
+    await expect(findConfigFile(cwd, env, "linux", shared)).rejects.toThrow(
+      /writable by group \(mode 0620\)/,
+    );
+    // As ssh: the group write bit of a user-private group (umask 002) is harmless.
+    const own = { ...me, isPrivateGroup: async () => true };
+    expect(await findConfigFile(cwd, env, "linux", own)).toBe(file);
+    // Named explicitly, it is the user's choice.
+    expect(await findConfigFile(cwd, { ...env, NEURADOCK_CONFIG: file }, "linux")).toBe(file);
+    await chmod(file, 0o644);
+    expect(await findConfigFile(cwd, env, "linux")).toBe(file);
+  });
+
+  it("refuses a discovered file owned by another user (a shared /tmp must not choose)", async () => {
+    const file = await put(join(home, ".config", "neuradock", "neuradock.yaml"));
+    const me = process.getuid!();
+    const err = await findConfigFile(cwd, env, "linux", { uid: me + 1 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toContain(`${file}:1:1: refusing to use this config`);
+    expect((err as Error).message).toContain(
+      `owned by another user (uid ${me}, you are uid ${me + 1})`,
+    );
   });
 
   it("finds an empty file, so that it is reported as empty rather than missing", async () => {
@@ -74,16 +148,16 @@ describe("findConfigFile", () => {
     const err = await findConfigFile(cwd, env, "linux").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigNotFoundError);
     expect((err as Error).message).toBe(
-      `no neuradock.yaml found (looked in ${cwd} and ${join(home, ".config", "neuradock")}); run \`neuradock init\` or pass -c FILE`,
+      `no neuradock.yaml found (looked in ${cwd} and its parents up to ${home} and ${join(home, ".config", "neuradock")}); run \`neuradock init\`, pass -c FILE or set NEURADOCK_CONFIG`,
     );
   });
 });
 
 describe("loadConfig file names in messages", () => {
   it("shows a discovered file relative to the cwd", async () => {
-    await put(join(cwd, ".config", "neuradockrc.yaml"), "version: 3\n");
+    await put(join(cwd, "neuradock.yml"), "version: 3\n");
     const err = (await loadConfig({ cwd, env, platform: "linux" }).catch((e) => e)) as ConfigError;
-    expect(err.message).toBe(".config/neuradockrc.yaml:1:10: version must be 1");
+    expect(err.message).toBe("neuradock.yml:1:10: version must be 1");
   });
 
   it("shows a user-dir file by its absolute path", async () => {

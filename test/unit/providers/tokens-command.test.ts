@@ -40,6 +40,9 @@ describe("runTokens", () => {
     const tty = io(true);
     expect(await runTokens({ json: true }, tty)).toBe(0);
     expect(tty.err()).toContain("fetching tokens");
+    // It names the config that chose the relays (on a terminal; --json says `config`).
+    expect(tty.err().startsWith("Using config neuradock.yaml\n")).toBe(true);
+    expect(JSON.parse(tty.out()).config).toBe(join(dir, "neuradock.yaml"));
     expect(tty.err().endsWith("\r\x1b[K")).toBe(true);
     const pipe = io(false);
     expect(await runTokens({ json: true, refresh: true }, pipe)).toBe(0);
@@ -52,7 +55,7 @@ describe("runTokens", () => {
     const out = io(true);
     expect(await runTokens({}, out)).toBe(0);
     expect(out.out()).toMatch(/^No accounts in .*neuradock\.yaml\.\n$/);
-    expect(out.err()).toBe("");
+    expect(out.err()).toBe("Using config neuradock.yaml\n");
     expect(gw.state.log).toHaveLength(0);
   });
 
@@ -60,7 +63,7 @@ describe("runTokens", () => {
     await writeFile(join(dir, "neuradock.yaml"), "version: 1\n");
     const out = io(false);
     expect(await runTokens({ json: true }, out)).toBe(0);
-    expect(JSON.parse(out.out())).toEqual({ accounts: [] });
+    expect(JSON.parse(out.out())).toEqual({ config: join(dir, "neuradock.yaml"), accounts: [] });
   });
 });
 
