@@ -55,12 +55,42 @@ function headerValueProblem(value: string): string | undefined {
   return undefined;
 }
 
+/** Why a value cannot be one cookie: `;` or `,` would start another cookie, whitespace ends it. */
+function cookieValueProblem(value: string): string | undefined {
+  const why = headerValueProblem(value);
+  if (why) return why;
+  if (/[;,\s]/.test(value)) {
+    return "contains ';', ',' or whitespace, which would end the cookie (and could add others to every request)";
+  }
+  return undefined;
+}
+
+/** ACCOUNT_ID → the variable prefix `neuradock init` uses (`my-relay` → `MY_RELAY`). */
+function envPrefixOf(id: string): string {
+  return id.toUpperCase().replace(/[^A-Z0-9]/g, "_");
+}
+
+/** Problems (errors) and warnings of the rules. */
+export interface RuleResult {
+  problems: PathProblem[];
+  warnings: PathProblem[];
+}
+
 export function checkRules(
   data: unknown,
   fromEnv: ReadonlySet<string> = new Set(),
   now: number = Date.now(),
 ): PathProblem[] {
+  return checkRulesWithWarnings(data, fromEnv, now).problems;
+}
+
+export function checkRulesWithWarnings(
+  data: unknown,
+  fromEnv: ReadonlySet<string> = new Set(),
+  now: number = Date.now(),
+): RuleResult {
   const problems: PathProblem[] = [];
+  const warnings: PathProblem[] = [];
   // A reference read from the environment may be anything, a secret included: not quoted.
   const hidden = (path: DocPath) => fromEnv.has(path.join("\u0000"));
   const shown = (path: DocPath, value: string) =>
@@ -103,8 +133,18 @@ export function checkRules(
     }
     if (isObj(acc.cookies)) {
       for (const [name, v] of Object.entries(acc.cookies)) {
-        const why = typeof v === "string" ? headerValueProblem(v) : undefined;
+        const why = typeof v === "string" ? cookieValueProblem(v) : undefined;
         if (why) add([...here, "cookies", name], `accounts.${id}.cookies.${safeName(name)} ${why}`);
+      }
+    }
+    // A secret typed into the file travels with it (a commit, a screenshot, a paste).
+    for (const key of ["session", "access_token"] as const) {
+      const v = acc[key];
+      if (typeof v === "string" && v.trim() !== "" && !hidden([...here, key])) {
+        warnings.push({
+          path: [...here, key],
+          message: `accounts.${id}.${key} is written in the file itself: a secret in neuradock.yaml travels with every copy of it; write \${${envPrefixOf(id)}_${key.toUpperCase()}} and export the variable instead`,
+        });
       }
     }
     if (acc.provider === "newapi" && acc.url === undefined) {
@@ -123,8 +163,14 @@ export function checkRules(
       }
     }
     const uid = acc.user_id;
-    if (typeof uid === "string" && parseUserId(uid) === undefined) {
-      add([...here, "user_id"], `accounts.${id}.user_id must be a positive integer`);
+    if ((typeof uid === "string" || typeof uid === "number") && parseUserId(uid) === undefined) {
+      const big = /^\s*\d+\s*$/.test(String(uid)) || (typeof uid === "number" && uid > 0);
+      add(
+        [...here, "user_id"],
+        big
+          ? `accounts.${id}.user_id is too large: a new-api user id is at most ${Number.MAX_SAFE_INTEGER}`
+          : `accounts.${id}.user_id must be a positive integer`,
+      );
     }
     for (const [name, fields] of entriesOf(acc.tokens)) {
       checkTokenResource(
@@ -220,7 +266,7 @@ export function checkRules(
       }
     }
   }
-  return problems;
+  return { problems, warnings };
 }
 
 /** A declared relay token: what the schema cannot say (bytes, dates, the past). */

@@ -1,5 +1,6 @@
 import type { Account } from "../config/types.js";
 import { NeuradockError, ProviderError } from "../errors.js";
+import { relayName } from "../untrusted.js";
 import { isMaskedKey, toApiKey } from "./api-key.js";
 import { type CheckinOutcome, checkIn } from "./checkin.js";
 import type { NewApiClient } from "./client.js";
@@ -124,7 +125,7 @@ export function createRelayClient(
         if (err instanceof NeuradockError) {
           throw new ProviderError(
             account.id,
-            `token '${token.name}' (id ${token.id}): the relay gave no usable key (${err.message})`,
+            `token '${relayName(token.name)}' (id ${token.id}): the relay gave no usable key (${err.message})`,
           );
         }
         throw err;

@@ -74,7 +74,7 @@ describe("neuradock validate (built CLI)", () => {
     const r = run(["validate"], dir);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
-      /^error: no neuradock\.yaml found \(looked in .+\); run `neuradock init` or pass -c FILE\n$/,
+      /^error: no neuradock\.yaml found \(looked in .+\); run `neuradock init`, pass -c FILE or set NEURADOCK_CONFIG\n$/,
     );
   });
 
