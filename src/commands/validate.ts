@@ -1,4 +1,5 @@
 import { displayPath } from "../config/index.js";
+import { formatDiagnostic } from "../errors.js";
 import { loadCommandConfig } from "./command-config.js";
 import type { GlobalOptions, Io } from "./io.js";
 
@@ -9,6 +10,9 @@ export async function runValidate(opts: GlobalOptions, io: Io): Promise<number> 
   const bindings = Object.keys(config.bindings).length;
   const nodes = config.nodes.length;
   const name = opts.config ?? displayPath(config.file, io.cwd);
+  for (const w of config.warnings ?? []) {
+    io.stderr.write(`warning: ${formatDiagnostic({ ...w, file: name })}\n`);
+  }
   const { protocolWarnings } = await import("../targets/protocols.js");
   for (const w of protocolWarnings(config)) io.stderr.write(`warning: ${w.message}\n`);
   io.stdout.write(

@@ -37,6 +37,13 @@ export function interpolateString(input: string, env: NodeJS.ProcessEnv): Interp
             : "invalid variable reference: use ${NAME} or ${NAME:-default}",
       };
     }
+    if (sep >= 0 && body.includes("${", sep + 2)) {
+      // The first `}` closed the reference early: `${A:-${B}}` would send `${B` as it is.
+      return {
+        ok: false,
+        message: `the default of \${${name}:-...} contains \${: nested variables are not supported (write $\${ for a literal \${)`,
+      };
+    }
     const value = env[name];
     if (sep >= 0) {
       out += value === undefined || value === "" ? body.slice(sep + 2) : value;

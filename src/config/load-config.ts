@@ -6,7 +6,7 @@ import { createRealSystem } from "../system/real-system.js";
 import type { System } from "../system/types.js";
 import { findConfig } from "./discover.js";
 import { interpolateTree } from "./interpolate.js";
-import { checkRules, normalizeConfig } from "./rules.js";
+import { checkRulesWithWarnings, normalizeConfig } from "./rules.js";
 import type { Config } from "./types.js";
 import type { DocPath, PathProblem } from "./yaml-source.js";
 import { MAX_CONFIG_BYTES, parseYamlSource, positionOf } from "./yaml-source.js";
@@ -119,9 +119,8 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<Config> {
   const reported = new Set(
     [...schemaProblems, ...interpolated.problems].map((p) => p.path.join("\u0000")),
   );
-  const ruleProblems = checkRules(interpolated.value, interpolated.fromEnv).filter(
-    (p) => !reported.has(p.path.join("\u0000")),
-  );
+  const rules = checkRulesWithWarnings(interpolated.value, interpolated.fromEnv);
+  const ruleProblems = rules.problems.filter((p) => !reported.has(p.path.join("\u0000")));
   const used =
     typeof opts.usedAccounts === "function"
       ? opts.usedAccounts(rawBindingsOf(interpolated.value), accountsWithTokens(interpolated.value))
@@ -134,7 +133,9 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<Config> {
   const problems = [...schemaProblems, ...interpolationProblems, ...ruleProblems];
   if (problems.length > 0) throw new ConfigError(sortDiagnostics(problems.map(toDiagnostic)));
 
-  return normalizeConfig(interpolated.value, file, posOf);
+  const config = normalizeConfig(interpolated.value, file, posOf);
+  if (rules.warnings.length > 0) config.warnings = sortDiagnostics(rules.warnings.map(toDiagnostic));
+  return config;
 }
 
 function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {

@@ -88,4 +88,6 @@ export interface Config {
   /** Custom nodes only, per provider (built-ins come from `BUILTIN_NODES`). */
   nodes: NodeDef[];
   bindings: Partial<Record<ToolId, Binding>>;
+  /** Things that are allowed but unwise (a literal secret in the file), file:line:col. */
+  warnings?: import("../errors.js").Diagnostic[];
 }

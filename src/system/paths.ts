@@ -1,5 +1,6 @@
 import { homedir } from "node:os";
 import { isAbsolute, join } from "node:path";
+import { NeuradockError } from "../errors.js";
 
 type Env = NodeJS.ProcessEnv;
 
@@ -11,7 +12,16 @@ export function homeDir(env: Env, platform: NodeJS.Platform = process.platform):
 
 /** $NEURADOCK_STATE_DIR, else $XDG_STATE_HOME/neuradock, else ~/.local/state/neuradock. */
 export function stateDir(env: Env, platform: NodeJS.Platform = process.platform): string {
-  if (env.NEURADOCK_STATE_DIR) return env.NEURADOCK_STATE_DIR;
+  const named = env.NEURADOCK_STATE_DIR;
+  if (named) {
+    // A relative one would put the ledger (and so what neuradock owns) wherever it runs.
+    if (!isAbsolute(named)) {
+      throw new NeuradockError(
+        `NEURADOCK_STATE_DIR must be an absolute path, not '${named}': the ledger would move with the current directory`,
+      );
+    }
+    return named;
+  }
   if (platform === "win32") {
     const local = env.LOCALAPPDATA ?? join(homeDir(env, platform), "AppData", "Local");
     return join(local, "neuradock");

@@ -11,6 +11,18 @@ export const SECRET_ENV = {
 export const NEVER_SHOWN = [...Object.values(SECRET_ENV), "LEAKED", "987654321987654321"];
 
 export const BROKEN_CONFIGS: Record<string, string[]> = {
+  "nested-default.yaml": [
+    "6:14: accounts.personal.session: the default of ${UNSET_SESSION:-...} contains ${: nested variables are not supported (write $${ for a literal ${)",
+  ],
+  "user-id-too-large.yaml": [
+    "5:14: accounts.personal.user_id is too large: a new-api user id is at most 9007199254740991",
+    "9:14: accounts.work.user_id is too large: a new-api user id is at most 9007199254740991",
+  ],
+  "cookie-injection.yaml": [
+    "8:15: accounts.personal.cookies.acw_tc contains ';', ',' or whitespace, which would end the cookie (and could add others to every request)",
+    "9:19: accounts.personal.cookies.cdn_sec_tc contains ';', ',' or whitespace, which would end the cookie (and could add others to every request)",
+    "10:19: accounts.personal.cookies.acw_sc__v2 contains a control character (a line break?)",
+  ],
   "alias-bomb.yaml": [
     "3:10: too many alias expansions (more than 100); refusing a possible alias bomb",
   ],
