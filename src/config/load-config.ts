@@ -134,7 +134,8 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<Config> {
   if (problems.length > 0) throw new ConfigError(sortDiagnostics(problems.map(toDiagnostic)));
 
   const config = normalizeConfig(interpolated.value, file, posOf);
-  if (rules.warnings.length > 0) config.warnings = sortDiagnostics(rules.warnings.map(toDiagnostic));
+  if (rules.warnings.length > 0)
+    config.warnings = sortDiagnostics(rules.warnings.map(toDiagnostic));
   return config;
 }
 
