@@ -26,6 +26,7 @@ import { userConfigDir } from "../system/paths.js";
 import { createRealSystem } from "../system/real-system.js";
 import type { System } from "../system/types.js";
 import type { TargetFile } from "../targets/types.js";
+import { relayName } from "../untrusted.js";
 import type { InitCliOptions } from "./cli-options.js";
 import type { Io } from "./io.js";
 
@@ -157,7 +158,7 @@ function report(
       out("    already bound in the file: left as it is (`neuradock plan` shows any difference)");
     } else if (a.token) {
       out(
-        `    ${r.wrote === "manual" ? "bind" : "bound"} to token '${plainName(a.token.name)}' (id ${a.token.id}) of account '${a.accountId}'`,
+        `    ${r.wrote === "manual" ? "bind" : "bound"} to token '${relayName(a.token.name)}' (id ${a.token.id}) of account '${a.accountId}'`,
       );
     } else {
       out(`    not bound yet: ${a.note ?? ""}`);
@@ -277,10 +278,6 @@ const NO_RELAY: TokenSource = {
   resolveToken: () => Promise.reject(new Error("no relay is asked without a key")),
   tokenKey: () => Promise.reject(new Error("no relay is asked without a key")),
 };
-
-function plainName(name: string): string {
-  return name.replace(/[\u0000-\u001f\u007f-\u009f]/g, " ");
-}
 
 /** The schema shipped with this installation (dist/ chunks and src/commands/ both find it). */
 function schemaPath(): string {

@@ -133,7 +133,7 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<Config> {
   const problems = [...schemaProblems, ...interpolationProblems, ...ruleProblems];
   if (problems.length > 0) throw new ConfigError(sortDiagnostics(problems.map(toDiagnostic)));
 
-  const config = normalizeConfig(interpolated.value, file, posOf);
+  const config = normalizeConfig(interpolated.value, file, posOf, interpolated.fromEnv);
   if (rules.warnings.length > 0)
     config.warnings = sortDiagnostics(rules.warnings.map(toDiagnostic));
   return config;

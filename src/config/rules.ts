@@ -368,11 +368,35 @@ function customNodesOf(root: Obj): NodeDef[] {
   return out;
 }
 
+/**
+ * A binding's `env:` entries; a value that came (even partly) from a ${VAR} is a Secret, so
+ * it stays redacted through the plan, the saved plan and the ledger (design.md Trust rules).
+ */
+function envOf(
+  tool: string,
+  env: Obj,
+  fromEnv: ReadonlySet<string>,
+): Record<string, string | Secret> {
+  const out: Record<string, string | Secret> = {};
+  for (const [name, value] of Object.entries(env)) {
+    const v = String(value);
+    const secret = fromEnv.has(["bindings", tool, "env", name].join("\u0000"));
+    Object.defineProperty(out, name, {
+      value: secret ? new Secret(v) : v,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out;
+}
+
 /** Build the typed Config from a document that passed the schema and the rules. */
 export function normalizeConfig(
   data: unknown,
   file: string,
   posOf: (path: DocPath, at?: "key" | "value") => SourcePos,
+  fromEnv: ReadonlySet<string> = new Set(),
 ): Config {
   const root = isObj(data) ? data : {};
   const accounts: Record<string, Account> = {};
@@ -428,7 +452,7 @@ export function normalizeConfig(
       failover,
       node,
       nodeUrl: nodeUrlFor(account, node, { nodes }) as string,
-      env: tool === "claude-code" && isObj(b.env) ? (b.env as Record<string, string>) : {},
+      env: tool === "claude-code" && isObj(b.env) ? envOf(tool, b.env, fromEnv) : {},
       keepOtherCredentials: b.keep_other_credentials === true,
       pos: posOf(["bindings", tool], "key"),
     };

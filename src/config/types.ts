@@ -75,8 +75,8 @@ export interface Binding {
   /** The resolved base URL of the node, without `/v1`. */
   nodeUrl: string;
   model?: string;
-  /** claude-code only: extra `env` entries to own. */
-  env: Record<string, string>;
+  /** claude-code only: extra `env` entries to own; a value from a ${VAR} is a Secret. */
+  env: Record<string, string | Secret>;
   keepOtherCredentials: boolean;
   pos: SourcePos;
 }

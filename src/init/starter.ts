@@ -191,7 +191,7 @@ function pair(key: string, value: unknown, o: { before?: string; space?: boolean
 
 /**
  * Text from a relay, made safe for a one-line comment: no control characters (a line break
- * would end the comment), nothing shaped like a key, and a bounded length.
+ * would end the comment), nothing shaped like a key, and a bounded length (src/untrusted.ts).
  */
 export function plainText(text: string, max = 80): string {
   return text

@@ -9,7 +9,7 @@ import {
   setAtPath,
 } from "../targets/doc-path.js";
 import { applyFilePlan, emptyInnerAt, inlineAt, rawValueAt } from "../targets/edit.js";
-import { formatKeyPath, isSensitivePath, parseKeyPath } from "../targets/key-path.js";
+import { formatKeyPath, isSensitiveAt, parseKeyPath } from "../targets/key-path.js";
 import { stripBom } from "../targets/position.js";
 import type { ActualFile, JsonObject, JsonValue, KeyPath } from "../targets/types.js";
 import { hashValue } from "./hash.js";
@@ -101,9 +101,15 @@ function planFile(d: DesiredFile, a: ActualFile, old: LedgerFile | undefined): F
       current !== undefined &&
       !isOwnValue(owned, currentHash);
     const prior: LedgerPath["prior"] = handAdded ? here : (owned?.prior ?? here);
+    // Remembered in the ledger, so a later release or restore still redacts this path.
+    const sensitive =
+      entry.sensitive ||
+      owned?.sensitive === true ||
+      isSensitiveAt(entry.path, entry.value, current);
+    const mark = sensitive ? ({ sensitive: true } as const) : {};
     if (currentHash === wantHash) {
       // Nothing to change; a value already equal is owned from now on (prior = that value).
-      if (owned || current !== undefined) paths[key] = { sha256: wantHash, prior };
+      if (owned || current !== undefined) paths[key] = { sha256: wantHash, prior, ...mark };
       continue;
     }
     const drift = owned !== undefined && !handAdded && !isOwnValue(owned, currentHash);
@@ -116,7 +122,7 @@ function planFile(d: DesiredFile, a: ActualFile, old: LedgerFile | undefined): F
       action,
       before: current,
       after: entry.value,
-      sensitive: entry.sensitive || isSensitivePath(entry.path),
+      sensitive,
       reason: drift ? "drift" : entry.reason,
     });
     if (a.kind === "present" && entry.path.length > 1) {
@@ -153,7 +159,7 @@ function planFile(d: DesiredFile, a: ActualFile, old: LedgerFile | undefined): F
       );
     }
     if (entry.warning) warn(entry.warning.code, entry.warning.message);
-    paths[key] = { sha256: wantHash, prior };
+    paths[key] = { sha256: wantHash, prior, ...mark };
   }
 
   // Paths neuradock owned that the binding no longer wants: give back, or leave hand edits.
@@ -161,7 +167,9 @@ function planFile(d: DesiredFile, a: ActualFile, old: LedgerFile | undefined): F
     if (wanted.has(key)) continue;
     const path = parseKeyPath(key);
     const current = getAtPath(doc, path);
-    const base = { tool, file, path, before: current, sensitive: isSensitivePath(path) };
+    const prior = owned.prior.kind === "value" ? owned.prior.value : undefined;
+    const sensitive = owned.sensitive === true || isSensitiveAt(path, current, prior);
+    const base = { tool, file, path, before: current, sensitive };
     if (!isOwnValue(owned, hashValue(current))) {
       // Removed by hand where there was nothing before: already as the release wants it.
       if (current === undefined && owned.prior.kind === "absent") continue;

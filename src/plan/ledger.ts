@@ -183,6 +183,7 @@ function isLedgerPath(v: unknown): v is LedgerPath {
   ) {
     return false;
   }
+  if (v.sensitive !== undefined && v.sensitive !== true) return false;
   if (v.prior.kind === "absent") return true;
   return (
     v.prior.kind === "value" &&

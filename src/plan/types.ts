@@ -29,6 +29,11 @@ export interface LedgerPath {
    * kill between the file writes and the final ledger leaves the ownership unambiguous.
    */
   pending?: string[];
+  /**
+   * The value is sensitive (a key, or from a ${VAR}): its release and restore stay redacted
+   * after the binding that said so is gone.
+   */
+  sensitive?: true;
   /** What was there before neuradock first took the path over. */
   prior:
     | { kind: "absent" }

@@ -4,7 +4,7 @@ import type { RelayAction, TokenFields } from "../plan/relay-types.js";
 import { shownContainerRemovals } from "../plan/summary.js";
 import type { Action, Plan, PlanWarning } from "../plan/types.js";
 import { redactValue } from "../secret.js";
-import { formatKeyPath, isSensitivePath } from "../targets/key-path.js";
+import { formatKeyPath, isSensitiveAt } from "../targets/key-path.js";
 import type { JsonValue } from "../targets/types.js";
 
 /** The public plan JSON (docs/contract.md): what `plan --json` prints and the human renderer reads. */
@@ -105,7 +105,7 @@ export function renderPlanJson(plan: Plan, opts: RenderJsonOptions): PlanJson {
       });
     }
     for (const c of file.changes) {
-      const sensitive = c.sensitive || isSensitivePath(c.path);
+      const sensitive = c.sensitive || isSensitiveAt(c.path, c.before, c.after);
       const show = (v: JsonValue | undefined): JsonValue =>
         v === undefined
           ? null

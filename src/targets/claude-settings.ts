@@ -1,8 +1,9 @@
 import type { DesiredCheck, DesiredEntry } from "../model/types.js";
+import { Secret } from "../secret.js";
 import type { TargetAdapter, ToolAdapter } from "./adapter.js";
 import { envValue, stringAt, trimUrl } from "./adapter.js";
 import { parseJsonTarget, requireObjectAt } from "./json-file.js";
-import { isSensitivePath } from "./key-path.js";
+import { isSensitiveAt } from "./key-path.js";
 
 const FIXED = ["ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL", "ANTHROPIC_MODEL"];
 
@@ -43,7 +44,14 @@ export const claudeSettingsAdapter: TargetAdapter = {
       // The binding's own keys win over an `env:` entry of the same name.
       if (FIXED.includes(name)) continue;
       const path = ["env", name];
-      entries.push({ path, value, sensitive: isSensitivePath(path), reason: "bind" });
+      // Sensitivity travels with the value: one from a ${VAR} is a Secret.
+      const secret = value instanceof Secret;
+      entries.push({
+        path,
+        value: secret ? value.reveal() : value,
+        sensitive: secret || isSensitiveAt(path, value),
+        reason: "bind",
+      });
     }
     const checks: DesiredCheck[] = [];
     const guards = [

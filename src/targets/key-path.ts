@@ -28,8 +28,25 @@ export function parseKeyPath(text: string): string[] {
   return out;
 }
 
-/** Any value at a path ending in KEY, TOKEN or SECRET is redacted, and so is an apiKeyHelper. */
+/**
+ * A value at a path ending in KEY, TOKEN, SECRET, PASSWORD, AUTH, HEADERS or COOKIE is
+ * redacted (design.md Trust rules), and so is an apiKeyHelper. This only adds to the
+ * sensitivity a value carries itself (a key, a value from a ${VAR}).
+ */
 export function isSensitivePath(path: KeyPath): boolean {
   const last = path[path.length - 1] ?? "";
-  return /(key|token|secret)$/i.test(last) || last === "apiKeyHelper";
+  return (
+    /(key|token|secret|password|auth|headers|cookies?)$/i.test(last) || last === "apiKeyHelper"
+  );
+}
+
+/**
+ * Whether the path makes these values sensitive: a flag (`requires_openai_auth = true`) or a
+ * null holds nothing to hide, whatever its name.
+ */
+export function isSensitiveAt(path: KeyPath, ...values: unknown[]): boolean {
+  return (
+    isSensitivePath(path) &&
+    values.some((v) => v !== undefined && v !== null && typeof v !== "boolean")
+  );
 }

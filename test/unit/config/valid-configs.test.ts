@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../../src/config/index.js";
+import { Secret } from "../../../src/secret.js";
 import { SECRET_ENV } from "./broken-configs.js";
 
 const VALID = resolve("test/fixtures/config/valid");
@@ -41,10 +42,12 @@ describe("loadConfig on valid configs", () => {
       node: "local",
       nodeUrl: "http://localhost:9999",
       model: "claude-sonnet-4-5",
-      env: { LITERAL: "${NOT_A_VAR}", EMPTY_DEFAULT: "fallback" },
+      // A value from a ${VAR} (its default included) is a Secret: it stays redacted.
+      env: { LITERAL: "${NOT_A_VAR}", EMPTY_DEFAULT: expect.any(Secret) },
       keepOtherCredentials: true,
       pos: { file: "full.yaml", line: 28, col: 3 },
     });
+    expect((config.bindings["claude-code"]!.env.EMPTY_DEFAULT as Secret).reveal()).toBe("fallback");
     expect(config.bindings.codex).toMatchObject({
       account: "relay",
       tokens: [{ id: 7 }, { name: "codex-backup" }],
