@@ -49,7 +49,7 @@ describe("a hostile relay", () => {
     });
     source = createTokenSource({ timeoutMs: 5000, backoffMs: 10 });
     const err = await failure(source.listTokens(accountFor(gw.url, user)));
-    expect(err.message).toMatch(/^account 'acct77': GET .*: the relay's answer was too large/);
+    expect(err.message).toMatch(/^account 'acct77': GET .*: the answer is larger than 16 MB/);
     expect(err.message).not.toContain("NEURADOCK_TOO_LARGE");
   });
 
