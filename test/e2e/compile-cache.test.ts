@@ -17,7 +17,7 @@ beforeAll(async () => {
   home = await mkdtemp(join(tmpdir(), "neuradock-compile-cache-"));
   await writeFile(
     join(home, "neuradock.yaml"),
-    "version: 1\naccounts:\n  a:\n    provider: anyrouter\n    user_id: 1\n    session: s3cr3t-session\n",
+    "version: 1\naccounts:\n  a:\n    provider: anyrouter\n    user_id: 1\n    session: ${A_SESSION}\n",
   );
 });
 afterAll(async () => {
@@ -40,7 +40,10 @@ describe(`the compile cache on Node ${process.version}`, () => {
       : "is absent, and nothing breaks",
     async () => {
       const tmp = await mkdtemp(join(home, "tmp-"));
-      const first = runCliSync(["validate"], { home, env: { TMPDIR: tmp } });
+      const first = runCliSync(["validate"], {
+        home,
+        env: { TMPDIR: tmp, A_SESSION: "s3cr3t-session" },
+      });
       expect(first.stderr).toBe("");
       expect(first.code).toBe(0);
       const files = cachedFiles(tmp);
@@ -50,7 +53,10 @@ describe(`the compile cache on Node ${process.version}`, () => {
       }
       // The command chunks, commander and yaml: far more than the entry file.
       expect(files.length).toBeGreaterThan(5);
-      const second = runCliSync(["validate"], { home, env: { TMPDIR: tmp } });
+      const second = runCliSync(["validate"], {
+        home,
+        env: { TMPDIR: tmp, A_SESSION: "s3cr3t-session" },
+      });
       expect(second.code).toBe(0);
       expect(second.stdout).toBe(first.stdout);
       expect(cachedFiles(tmp).sort()).toEqual(files.sort());
@@ -61,7 +67,7 @@ describe(`the compile cache on Node ${process.version}`, () => {
     const tmp = await mkdtemp(join(home, "tmp-"));
     const r = runCliSync(["validate"], {
       home,
-      env: { TMPDIR: tmp, NODE_DISABLE_COMPILE_CACHE: "1" },
+      env: { TMPDIR: tmp, NODE_DISABLE_COMPILE_CACHE: "1", A_SESSION: "s3cr3t-session" },
     });
     expect(r.code).toBe(0);
     expect(cachedFiles(tmp)).toEqual([]);
