@@ -2,8 +2,9 @@ import { didYouMean } from "../config/suggest.js";
 import type { Account } from "../config/types.js";
 import { UsageError } from "../errors.js";
 import { type CheckinOutcome, createTokenSource, PROVIDER_PRESETS } from "../providers/index.js";
+import { safeText } from "../untrusted.js";
 import type { CheckinCliOptions } from "./cli-options.js";
-import { loadCommandConfig } from "./command-config.js";
+import { announceConfig, loadCommandConfig } from "./command-config.js";
 import type { Io } from "./io.js";
 import { relayOptions, startProgress } from "./relay-options.js";
 
@@ -19,6 +20,7 @@ interface Row extends CheckinOutcome {
 export async function runCheckin(opts: CheckinCliOptions, io: Io): Promise<number> {
   const named = opts.accounts ?? [];
   const config = await loadCommandConfig(opts, io, named.length > 0 ? { usedAccounts: named } : {});
+  announceConfig(config, io);
   const all = Object.values(config.accounts);
   const accounts =
     named.length > 0
@@ -55,7 +57,8 @@ export async function runCheckin(opts: CheckinCliOptions, io: Io): Promise<numbe
   }
 
   if (opts.json) {
-    io.stdout.write(`${JSON.stringify(renderCheckinJson(rows), null, 2)}\n`);
+    const json = { config: config.file, ...renderCheckinJson(rows) };
+    io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
   } else if (rows.length === 0) {
     io.stdout.write(`No accounts to check in in ${config.file}.\n`);
   } else {
@@ -87,9 +90,10 @@ function describe(r: Row): string {
     case "already":
       return `already checked in today${balance}`;
     case "unsupported":
-      return `not supported (${PROVIDER_PRESETS[r.account.provider].label}): ${r.message}`;
+      return `not supported (${PROVIDER_PRESETS[r.account.provider].label}): ${safeText(r.message)}`;
     default:
-      return `failed: ${r.message}`;
+      // The relay's words: stripped and scrubbed (src/untrusted.ts).
+      return `failed: ${safeText(r.message)}`;
   }
 }
 

@@ -94,6 +94,8 @@ describe("neuradock checkin", () => {
     const r = await run(["checkin", "work", "agent", "--json", "-c", file]);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({
+      // The config that chose the relays (design.md Config discovery).
+      config: file,
       accounts: [
         {
           account: "work",
