@@ -40,6 +40,9 @@ const RESERVED_CLAUDE_ENV: Record<string, string> = {
     "would send a second credential to the relay (neuradock removes it while Claude Code is bound)",
 };
 
+/** Keys that mean something to every JavaScript object: never a tool's variable. */
+const JS_OBJECT_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+
 /**
  * The rules a schema cannot express (references, reserved names, URL policy). Tolerant of a
  * document that failed the schema, so that every problem is reported in one run.
@@ -261,7 +264,12 @@ export function checkRulesWithWarnings(
     }
     if (tool === "claude-code") {
       for (const [name] of entriesOf(binding.env)) {
-        const why = RESERVED_CLAUDE_ENV[name];
+        // Own keys only: `RESERVED_CLAUDE_ENV.__proto__` is Object.prototype, not a reason.
+        const why = Object.hasOwn(RESERVED_CLAUDE_ENV, name)
+          ? RESERVED_CLAUDE_ENV[name]
+          : JS_OBJECT_KEYS.has(name)
+            ? "is a name JavaScript objects reserve; no tool reads it as a variable"
+            : undefined;
         if (why) add([...here, "env", name], `bindings.claude-code.env.${name} ${why}`, "key");
       }
     }

@@ -26,6 +26,9 @@ export const MAX_CONFIG_BYTES = 1024 * 1024;
 /** Aliases are legitimate YAML, but thousands of them are an expansion ("billion laughs") attack. */
 export const MAX_ALIAS_COUNT = 100;
 
+/** Deeper than this is no config, and every recursive walk over it would risk the stack. */
+export const MAX_DEPTH = 64;
+
 export interface YamlSource {
   doc: Document.Parsed;
   lineCounter: LineCounter;
@@ -40,8 +43,18 @@ export function parseYamlSource(text: string): YamlSource {
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const problems: PosProblem[] = [];
   for (const e of [...doc.errors, ...doc.warnings]) {
-    const pos = lineCounter.linePos(e.pos[0]);
+    // Where a stack overflow struck depends on the Node version: point at the nesting instead.
+    const at = /maximum call stack/i.test(e.message) ? (deepFlowOffset(text) ?? 0) : e.pos[0];
+    const pos = lineCounter.linePos(at);
     problems.push({ ...pos, message: describeYamlError(e.code, e.message, text, e.pos) });
+  }
+  const deep = problems.length === 0 ? findTooDeep(doc.contents) : undefined;
+  if (deep) {
+    const pos = deep.range ? lineCounter.linePos(deep.range[0]) : { line: 1, col: 1 };
+    problems.push({
+      ...pos,
+      message: `the YAML nests more than ${MAX_DEPTH} levels deep here; neuradock.yaml needs only a few`,
+    });
   }
   const cycle = problems.length === 0 ? findCyclicAlias(doc) : undefined;
   if (cycle) {
@@ -87,6 +100,9 @@ function describeYamlError(
     case "TAB_AS_INDENT":
       return "tabs are not allowed as indentation in YAML; indent with spaces";
     default:
+      // The parser itself recurses: a pathologically deep file overflows its stack.
+      if (/maximum call stack/i.test(message))
+        return `the YAML nests too deeply to read (more than ${MAX_DEPTH} levels); neuradock.yaml needs only a few`;
       return `YAML syntax error: ${message.split("\n")[0]?.replace(/ at line \d+, column \d+.*$/, "")}`;
   }
 }
@@ -118,6 +134,36 @@ function findCyclicAlias(doc: Document.Parsed): Node | undefined {
     return found;
   };
   return visit(doc.contents);
+}
+
+/** Offset of the first flow bracket nested deeper than MAX_DEPTH (quotes not understood: a hint only). */
+function deepFlowOffset(text: string): number | undefined {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === "[" || c === "{") {
+      depth++;
+      if (depth > MAX_DEPTH) return i;
+    } else if (c === "]" || c === "}") {
+      depth = Math.max(0, depth - 1);
+    }
+  }
+  return undefined;
+}
+
+/** The first node nested deeper than MAX_DEPTH (walked with an explicit stack, not recursion). */
+function findTooDeep(root: unknown): Node | undefined {
+  const stack: [unknown, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const [n, depth] = stack.pop() as [unknown, number];
+    if (isMap(n) || isSeq(n)) {
+      if (depth > MAX_DEPTH) return n;
+      for (const item of n.items) stack.push([item, depth + 1]);
+    } else if (isPair(n)) {
+      stack.push([n.key, depth], [n.value, depth]);
+    }
+  }
+  return undefined;
 }
 
 function firstAlias(doc: Document.Parsed): Node | undefined {

@@ -23,6 +23,15 @@ export const BROKEN_CONFIGS: Record<string, string[]> = {
     "9:19: accounts.personal.cookies.cdn_sec_tc contains ';', ',' or whitespace, which would end the cookie (and could add others to every request)",
     "10:19: accounts.personal.cookies.acw_sc__v2 contains a control character (a line break?)",
   ],
+  "env-proto-key.yaml": [
+    "11:11: bindings.claude-code.env.__proto__ is a name JavaScript objects reserve; no tool reads it as a variable",
+  ],
+  "nesting-5000-deep.yaml": [
+    "2:68: the YAML nests too deeply to read (more than 64 levels); neuradock.yaml needs only a few",
+  ],
+  "nesting-100-deep.yaml": [
+    "67:131: the YAML nests more than 64 levels deep here; neuradock.yaml needs only a few",
+  ],
   "alias-bomb.yaml": [
     "3:10: too many alias expansions (more than 100); refusing a possible alias bomb",
   ],
