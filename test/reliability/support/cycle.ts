@@ -13,7 +13,7 @@ export function keyFor(seed: number, tool: string): string {
 }
 
 function stubTokens(seed: number) {
-  return stubTokenSource((name) => keyFor(seed, name));
+  return stubTokenSource((name) => keyFor(seed, name), ["claude", "codex", "gemini", "opencode"]);
 }
 
 export interface CycleInput {
