@@ -101,6 +101,13 @@ export async function createPlan(opts: CreatePlanOptions): Promise<Plan> {
   ]);
   others.catch(() => {});
   reading.catch(() => {});
+  // A tool's file that cannot be read is reported before any relay failure, whichever
+  // settles first: the same broken setup gives the same error every run.
+  const unreadable = await reading.then(
+    () => undefined,
+    (err: unknown) => ({ err }),
+  );
+  if (unreadable) throw unreadable.err;
   const relay = await relayStep;
   const [chosen, resolvedDeclared, actual] = await Promise.all([
     others,
