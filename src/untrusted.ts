@@ -1,6 +1,6 @@
 /**
  * Text neuradock did not write (token names, relay messages and error bodies, anything echoed
- * from a server) is untrusted (design.md "Trust rules"). Before it reaches a terminal it goes
+ * from a server) is untrusted (docs/contract.md "Trust rules"). Before it reaches a terminal it goes
  * through this one module: control characters (ANSI escapes that clear the screen or fake
  * table rows, bidi overrides) are stripped, anything shaped like an API key or equal to a
  * configured secret is scrubbed, and table cells are bounded.

@@ -25,7 +25,7 @@ export interface RelayApplyResult extends ApplyResult {
 }
 
 /**
- * Carry out a plan with a relay half, in dependency order (relay.md §4): relay creates and
+ * Carry out a plan with a relay half, in dependency order (docs/relay.md §4): relay creates and
  * updates, then the new keys are revealed and put into the file changes, then the files,
  * then relay deletes (an old key goes only once every tool holds the new one). Every step is
  * journaled in the ledger first, so a kill anywhere leaves a state the next plan converges

@@ -15,7 +15,7 @@ interface Row extends CheckinOutcome {
 
 /**
  * `neuradock checkin [ACCOUNT…]`: the daily check-in of every account (or the named ones),
- * concurrently; one line each, the balance after; exit 1 when any failed (relay.md §5).
+ * concurrently; one line each, the balance after; exit 1 when any failed (docs/relay.md §5).
  */
 export async function runCheckin(opts: CheckinCliOptions, io: Io): Promise<number> {
   const named = opts.accounts ?? [];
@@ -68,7 +68,7 @@ export async function runCheckin(opts: CheckinCliOptions, io: Io): Promise<numbe
   return rows.some((r) => r.status === "failed") ? 1 : 0;
 }
 
-/** relay.md §5's `checkin --json`. */
+/** docs/relay.md §5's `checkin --json`. */
 export function renderCheckinJson(rows: Row[]) {
   return {
     accounts: rows.map((r) => ({

@@ -150,7 +150,7 @@ export function bindingMarks(
   });
 }
 
-/** The `tokens --json` contract of docs/contract.md, with relay.md §2's balances. */
+/** The `tokens --json` contract of docs/contract.md, with docs/relay.md §2's balances. */
 export function renderTokensJson(listings: AccountTokens[], config?: Pick<Config, "bindings">) {
   return {
     accounts: listings.map((l) => ({
@@ -159,7 +159,7 @@ export function renderTokensJson(listings: AccountTokens[], config?: Pick<Config
       fetched_at: l.fetchedAt,
       balance_usd: l.balance?.balanceUsd ?? null,
       used_usd: l.balance?.usedUsd ?? null,
-      // relay.md §3: which token each binding on this account gets, and which are unhealthy.
+      // docs/relay.md §3: which token each binding on this account gets, and which are unhealthy.
       bindings: bindingMarks(config, l),
       tokens: l.tokens.map((t) => ({
         id: t.id,

@@ -4,7 +4,7 @@ import { ConfigError } from "../errors.js";
 import { homeDir, userConfigDir } from "../system/paths.js";
 
 /**
- * Config discovery, exactly as design.md "Config discovery" says. It is written out here
+ * Config discovery, exactly as docs/contract.md "Where the config file is" says. It is written out here
  * rather than delegated to cosmiconfig on purpose: cosmiconfig also reads hidden rc files
  * (`.neuradockrc*`) and a meta-config (`.config/config.*`) that can redirect the search
  * anywhere, so a cloned repository could choose the file, and with it the relay that

@@ -1,4 +1,4 @@
-/** Proxy URLs as `accounts.<id>.proxy` and HTTPS_PROXY/HTTP_PROXY give them (relay.md §1). */
+/** Proxy URLs as `accounts.<id>.proxy` and HTTPS_PROXY/HTTP_PROXY give them (docs/relay.md §1). */
 
 export const PROXY_SCHEMES = ["http:", "https:"] as const;
 

@@ -378,7 +378,7 @@ function customNodesOf(root: Obj): NodeDef[] {
 
 /**
  * A binding's `env:` entries; a value that came (even partly) from a ${VAR} is a Secret, so
- * it stays redacted through the plan, the saved plan and the ledger (design.md Trust rules).
+ * it stays redacted through the plan, the saved plan and the ledger (docs/contract.md).
  */
 function envOf(
   tool: string,

@@ -1,4 +1,4 @@
-/** The relay's money unit: 500000 quota = 1 USD (new-api.md). */
+/** The relay's money unit: 500000 quota = 1 USD (docs/relay.md §2). */
 export const QUOTA_UNITS_PER_USD = 500_000;
 /** new-api refuses longer names (Go's len: bytes of UTF-8). */
 export const MAX_TOKEN_NAME_BYTES = 30;

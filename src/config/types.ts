@@ -33,7 +33,7 @@ export interface Account {
   proxy?: Secret;
   /** `checkin:` — false opts out of `neuradock checkin`; `{ path }` names a fork's endpoint. */
   checkin?: false | { path: string };
-  /** `tokens:` — relay tokens neuradock keeps on this account, by name (relay.md §4). */
+  /** `tokens:` — relay tokens neuradock keeps on this account, by name (docs/relay.md §4). */
   tokens?: Record<string, DeclaredToken>;
   pos: SourcePos;
 }
@@ -67,7 +67,7 @@ export interface Binding {
   account: string;
   /** `token:` in order of preference: one entry, or the entries of a list. */
   tokens: TokenSelector[];
-  /** `token:` is a list: every plan binds its first healthy entry (relay.md §3). */
+  /** `token:` is a list: every plan binds its first healthy entry (docs/relay.md §3). */
   failover: boolean;
   /** `min_balance_usd`, when set: a token is healthy only while its usable balance is above it. */
   minBalanceUsd?: number;

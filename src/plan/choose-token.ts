@@ -17,7 +17,7 @@ export interface EntryHealth {
   entry: TokenSelector;
   /** The listed token the entry names; null when it names none (or several). */
   token: TokenInfo | null;
-  /** What a tool bound to it can spend (relay.md §2); null when not known. */
+  /** What a tool bound to it can spend (docs/relay.md §2); null when not known. */
   usableUsd: number | null;
   problem: TokenProblem | null;
 }
@@ -52,14 +52,14 @@ export interface ChooseTokenInput {
 }
 
 /**
- * Which token a binding gets (relay.md §3), as a pure function of what was listed. A list
+ * Which token a binding gets (docs/relay.md §3), as a pure function of what was listed. A list
  * binds its first healthy entry (enabled, not expired, usable balance above the minimum);
  * a single token fails only when the relay would refuse it (missing, ambiguous, not enabled,
  * expired), and is bound with a low-balance flag when it is at or below an explicit minimum.
  */
 export function chooseToken(input: ChooseTokenInput): TokenChoice {
   const { binding } = input;
-  // A single token without a minimum does not care about balances (as before relay.md §3).
+  // A single token without a minimum does not care about balances (as before docs/relay.md §3).
   const minUsd =
     binding.failover || binding.minBalanceUsd !== undefined ? (binding.minBalanceUsd ?? 0) : null;
   const entries = binding.tokens.map((entry, index) => judgeEntry(input, entry, index, minUsd));

@@ -69,7 +69,7 @@ export async function createPlan(opts: CreatePlanOptions): Promise<Plan> {
       : [];
   });
   // A single token bound by name to a declared token gets it from the relay step (maybe a
-  // create); a failover list chooses among the tokens as listed (relay.md §3).
+  // create); a failover list chooses among the tokens as listed (docs/relay.md §3).
   const declares = (b: (typeof bound)[number]) =>
     !b.binding.failover &&
     "name" in b.selector &&

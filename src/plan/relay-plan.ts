@@ -51,7 +51,7 @@ export const tokenKey = (account: string, name: string) => `${account}/${name}`;
 
 /**
  * The relay half of the plan, Terraform's resource model for tokens: pure, handed the declared
- * tokens, what the relay listed and what the ledger remembers (relay.md §4).
+ * tokens, what the relay listed and what the ledger remembers (docs/relay.md §4).
  */
 export function planRelay(input: RelayPlanInput): RelayPlanResult {
   const changes: RelayChange[] = [];
@@ -398,7 +398,7 @@ export function wantedBody(d: DeclaredToken, unit = QUOTA_UNITS_PER_USD): Partia
   return out;
 }
 
-/** A new token: the declared fields, the relay's defaults for the rest (relay.md §4). */
+/** A new token: the declared fields, the relay's defaults for the rest (docs/relay.md §4). */
 export function createBody(d: DeclaredToken, unit = QUOTA_UNITS_PER_USD): TokenBody {
   return {
     name: d.name,

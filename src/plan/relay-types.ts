@@ -1,6 +1,6 @@
 import type { TokenBody } from "../providers/relay-client.js";
 
-/** What the plan does to one relay token (relay.md §4). */
+/** What the plan does to one relay token (docs/relay.md §4). */
 export type RelayAction = "create" | "update" | "delete" | "replace" | "release";
 
 /** A token's declared fields as the plan JSON shows them. */

@@ -74,7 +74,7 @@ export interface LedgerFile {
 export interface Ledger {
   version: 1;
   files: Record<string, LedgerFile>;
-  /** Relay tokens neuradock keeps, per account (relay.md §4). */
+  /** Relay tokens neuradock keeps, per account (docs/relay.md §4). */
   tokens?: Record<string, LedgerAccountTokens>;
 }
 
@@ -86,7 +86,7 @@ export interface TokenChoiceRecord {
   skipped: { entry: string; id: number | null; name: string | null; reason: string }[];
 }
 
-/** Where a plan was made: a saved plan is refused anywhere else (design.md "Saved plans"). */
+/** Where a plan was made: a saved plan is refused anywhere else (docs/contract.md "Trust rules"). */
 export interface PlanOrigin {
   home: string;
   stateDir: string;
@@ -99,7 +99,7 @@ export interface Plan {
   origin?: PlanOrigin;
   /** The tools this plan covers (all bound + all in the ledger, or --target). */
   tools: ToolId[];
-  /** The token each bound tool of the plan gets (relay.md §3). Absent in older saved plans. */
+  /** The token each bound tool of the plan gets (docs/relay.md §3). Absent in older saved plans. */
   tokenChoices?: TokenChoiceRecord[];
   files: FilePlan[];
   warnings: PlanWarning[];

@@ -3,7 +3,7 @@ import { ProviderError } from "../errors.js";
 import type { NewApiClient } from "./client.js";
 import { quotaToUsd } from "./money.js";
 
-/** relay.md §5: what a check-in came to, per account. */
+/** docs/relay.md §5: what a check-in came to, per account. */
 export type CheckinStatus = "checked-in" | "already" | "unsupported" | "failed";
 
 export interface CheckinOutcome {

@@ -312,7 +312,7 @@ export class NewApiClient {
       accept: "application/json",
       "user-agent": "neuradock",
       "new-api-user": userId,
-      // new-api forks read the user id under their own names (relay.md §1).
+      // new-api forks read the user id under their own names (docs/relay.md §1).
       "veloera-user": userId,
       "voapi-user": userId,
       "user-id": userId,

@@ -4,7 +4,7 @@ import { ProxyConfigError, parseProxyUrl, showProxy } from "../config/proxy-url.
 export { ProxyConfigError, parseProxyUrl, showProxy };
 
 /**
- * Which proxy a relay request goes through (relay.md §1): `accounts.<id>.proxy`, else
+ * Which proxy a relay request goes through (docs/relay.md §1): `accounts.<id>.proxy`, else
  * HTTPS_PROXY for https and HTTP_PROXY for http relays, unless NO_PROXY covers the host.
  * Each variable in either case, the lower-case spelling winning; an empty one counts as unset.
  * No implicit bypass (loopback included): only NO_PROXY decides.

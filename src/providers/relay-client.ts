@@ -8,7 +8,7 @@ import { type AccountBalance, fetchBalance, fetchQuotaPerUnit } from "./money.js
 import { type RawToken, readPage, readToken } from "./token-list.js";
 import type { ApiKey } from "./types.js";
 
-/** What a create sends (new-api.md "Token resources"): every field a token is made with. */
+/** What a create sends (docs/relay.md "Relay API"): every field a token is made with. */
 export interface TokenBody {
   name: string;
   remain_quota: number;
@@ -44,11 +44,11 @@ export interface RelayClient {
   deleteToken(account: Account, id: number): Promise<void>;
   /** The full key (newer relays list keys masked). */
   revealKey(account: Account, token: Pick<RawToken, "id" | "key" | "name">): Promise<ApiKey>;
-  /** The account's balance and spending (relay.md §2), at the relay's quota unit. */
+  /** The account's balance and spending (docs/relay.md §2), at the relay's quota unit. */
   balance(account: Account): Promise<AccountBalance>;
   /** The relay's quota units per USD (`/api/status`), asked once per account per command. */
   quotaPerUnit(account: Account): Promise<number>;
-  /** The daily check-in (relay.md §5); never repeated, never throws for a relay's "no". */
+  /** The daily check-in (docs/relay.md §5); never repeated, never throws for a relay's "no". */
   checkIn(account: Account): Promise<CheckinOutcome>;
 }
 

@@ -35,7 +35,7 @@ export interface ResolvedToken {
   key: ApiKey;
 }
 
-/** An account's money (relay.md §2), in USD. */
+/** An account's money (docs/relay.md §2), in USD. */
 export interface AccountBalance {
   /** What the account has left: `quota` of /api/user/self. */
   balanceUsd: number;

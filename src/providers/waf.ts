@@ -1,7 +1,7 @@
 /**
  * AnyRouter's Aliyun WAF: recognising its JavaScript challenge page, computing the cookie a
  * browser would compute (`acw_sc__v2`), and keeping the cookies a relay sets, per account and
- * per host, for the rest of a command (new-api.md "WAF challenge", relay.md §1).
+ * per host, for the rest of a command (docs/relay.md §1 and "Relay API").
  */
 
 /** 1-based positions of arg1's characters, in output order. */

@@ -16,7 +16,7 @@ export interface PlanJson {
   warnings: PlanJsonWarning[];
   /** What happens to each file that changes as a whole: created, deleted, containers removed. */
   files: PlanJsonFile[];
-  /** Relay token resources (relay.md §4), shown before the file changes. */
+  /** Relay token resources (docs/relay.md §4), shown before the file changes. */
   relay: PlanJsonRelayChange[];
   /** The neuradock.yaml the plan was made from (null for a plan saved by an older version). */
   config: string | null;

@@ -30,7 +30,7 @@ export function parseKeyPath(text: string): string[] {
 
 /**
  * A value at a path ending in KEY, TOKEN, SECRET, PASSWORD, AUTH, HEADERS or COOKIE is
- * redacted (design.md Trust rules), and so is an apiKeyHelper. This only adds to the
+ * redacted (docs/contract.md), and so is an apiKeyHelper. This only adds to the
  * sensitivity a value carries itself (a key, a value from a ${VAR}).
  */
 export function isSensitivePath(path: KeyPath): boolean {

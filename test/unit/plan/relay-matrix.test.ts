@@ -180,10 +180,8 @@ describe("relay planner matrix (declared × listed × ledger)", () => {
     for (const [l, byLedger] of Object.entries(byListed) as [Listed, Record<Ledger, Cell>][]) {
       for (const [g, cell] of Object.entries(byLedger) as [Ledger, Cell][]) {
         const title = `${d} × ${l} × ledger ${g}`;
-        if ("impossible" in cell) {
-          it.skip(`${title} (impossible: ${cell.impossible})`, () => {});
-          continue;
-        }
+        // A cell that cannot occur says why in the table; there is nothing to run for it.
+        if ("impossible" in cell) continue;
         it(title, () => {
           if ("error" in cell) {
             expect(() => planRelay(input(d, l, g))).toThrow(ProviderError);
