@@ -133,6 +133,25 @@ export async function measureInterleaved(
 }
 
 /** A settings.json of about `bytes` bytes: a long permissions list, as heavy users have. */
+/** The bench's neuradock.yaml: one new-api account (secret from $BENCH_TOKEN), Claude Code bound. */
+export function benchConfig(url: string, token: string, bindingExtra: string[] = []): string {
+  return [
+    "version: 1",
+    "accounts:",
+    "  acct:",
+    "    provider: newapi",
+    `    url: ${url}`,
+    "    user_id: 1",
+    "    access_token: ${BENCH_TOKEN}",
+    "bindings:",
+    "  claude-code:",
+    "    account: acct",
+    `    token: ${token}`,
+    ...bindingExtra,
+    "",
+  ].join("\n");
+}
+
 export function bigSettingsJson(bytes: number): string {
   const allow: string[] = [];
   let size = 0;
@@ -187,20 +206,7 @@ export async function benchFileSizes(
       NO_COLOR: "1",
       BENCH_TOKEN: users[0]?.accessToken,
     };
-    const yaml = [
-      "version: 1",
-      "accounts:",
-      "  acct:",
-      "    provider: newapi",
-      `    url: ${gateway.url}`,
-      "    user_id: 1",
-      "    access_token: ${BENCH_TOKEN}",
-      "bindings:",
-      "  claude-code:",
-      "    account: acct",
-      "    token: main",
-      "",
-    ].join("\n");
+    const yaml = benchConfig(gateway.url, "main");
     const baselineDir = join(root, "baseline");
     mkdirSync(baselineDir);
     const cases: Parameters<typeof measureInterleaved>[0][number][] = [

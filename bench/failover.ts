@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type FakeUser, startFakeGateway } from "../test/support/fake-gateway/index.js";
-import { type MeasureSummary, measureInterleaved, runMeasured } from "./apply.js";
+import { benchConfig, type MeasureSummary, measureInterleaved, runMeasured } from "./apply.js";
 
 export interface FailoverBench {
   one: MeasureSummary;
@@ -54,22 +54,8 @@ export async function benchFailover(opts: {
         NEURADOCK_STATE_DIR: join(home, "state"),
         BENCH_TOKEN: user.accessToken,
       };
-      const yaml = [
-        "version: 1",
-        "accounts:",
-        "  acct:",
-        "    provider: newapi",
-        `    url: ${gateway.url}`,
-        "    user_id: 1",
-        "    access_token: ${BENCH_TOKEN}",
-        "bindings:",
-        "  claude-code:",
-        "    account: acct",
-        `    token: ${token}`,
-        "    min_balance_usd: 1",
-        "",
-      ];
-      writeFileSync(join(home, "neuradock.yaml"), yaml.join("\n"));
+      const yaml = benchConfig(gateway.url, token, ["    min_balance_usd: 1"]);
+      writeFileSync(join(home, "neuradock.yaml"), yaml);
       return { name, run: () => runMeasured([opts.cli, "plan"], env, home) };
     };
     const one = setup("one", "t4");

@@ -3,7 +3,13 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type FakeUser, startFakeGateway } from "../test/support/fake-gateway/index.js";
-import { bigSettingsJson, type MeasureSummary, measureInterleaved, runMeasured } from "./apply.js";
+import {
+  benchConfig,
+  bigSettingsJson,
+  type MeasureSummary,
+  measureInterleaved,
+  runMeasured,
+} from "./apply.js";
 
 /**
  * The start-up goals on every Node that runs neuradock: 20 (the one running the bench, unless
@@ -57,20 +63,7 @@ export async function benchNodeVersions(opts: {
   const gateway = await startFakeGateway({ users });
   const root = mkdtempSync(join(tmpdir(), "neuradock-bench-nodes-"));
   try {
-    const yaml = [
-      "version: 1",
-      "accounts:",
-      "  acct:",
-      "    provider: newapi",
-      `    url: ${gateway.url}`,
-      "    user_id: 1",
-      "    access_token: ${BENCH_TOKEN}",
-      "bindings:",
-      "  claude-code:",
-      "    account: acct",
-      "    token: main",
-      "",
-    ].join("\n");
+    const yaml = benchConfig(gateway.url, "main");
     const twoMb = bigSettingsJson(2 * 1024 * 1024);
     const oneMb = bigSettingsJson(1024 * 1024);
     const out: NodeVersionBench[] = [];
