@@ -3,6 +3,7 @@ import { didYouMean } from "../config/suggest.js";
 import type { Config, ProviderId } from "../config/types.js";
 import { PROVIDERS } from "../config/types.js";
 import { UsageError } from "../errors.js";
+import { redactValue } from "../secret.js";
 import { loadCommandConfig } from "./command-config.js";
 import type { Io } from "./io.js";
 
@@ -26,13 +27,17 @@ export async function runNodes(opts: NodesOptions, io: Io): Promise<number> {
   } catch (err) {
     if (!(err instanceof ConfigNotFoundError)) throw err;
   }
-  const nodes = listNodes(config, provider);
+  // A URL from a ${VAR} is sensitive (design.md "Trust rules"): never printed.
+  const nodes = listNodes(config, provider).map((n) =>
+    n.fromEnv && n.url !== null ? { ...n, url: redactValue(n.url) } : n,
+  );
   if (opts.json) {
     const rows = nodes.map((n) => ({
       provider: n.provider,
       name: n.name,
       url: n.url,
       builtin: n.builtin,
+      ...(n.fromEnv ? { sensitive: true } : {}),
     }));
     io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     return 0;

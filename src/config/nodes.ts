@@ -83,7 +83,7 @@ export function isLoopbackHost(hostname: string): boolean {
 }
 
 /** Why a URL is not acceptable, or null when it is. Never echoes the URL (it may carry credentials). */
-export function checkUrl(raw: string): string | null {
+export function checkUrl(raw: string, opts: { quoteHost?: boolean } = {}): string | null {
   let url: URL;
   try {
     url = new URL(raw.trim());
@@ -96,7 +96,7 @@ export function checkUrl(raw: string): string | null {
   if (url.protocol === "http:") {
     return isLoopbackHost(url.hostname)
       ? null
-      : `must use https (http is allowed only for loopback hosts; got http://${url.hostname})`;
+      : `must use https (http is allowed only for loopback hosts; got http://${opts.quoteHost === false ? "…" : url.hostname})`;
   }
   return `must be an https URL (got ${url.protocol.replace(/:$/, "")}:)`;
 }

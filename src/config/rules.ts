@@ -154,7 +154,7 @@ export function checkRulesWithWarnings(
       add(here, `accounts.${id}: url is required for provider newapi`, "key");
     }
     if (typeof acc.url === "string" && acc.url.trim() !== "") {
-      const why = checkUrl(acc.url);
+      const why = checkUrl(acc.url, { quoteHost: !hidden([...here, "url"]) });
       if (why) add([...here, "url"], `accounts.${id}.url ${why}`);
     }
     if (typeof acc.proxy === "string" && acc.proxy.trim() !== "") {
@@ -206,7 +206,7 @@ export function checkRulesWithWarnings(
         );
       }
       if (typeof url === "string" && url.trim() !== "") {
-        const why = checkUrl(url);
+        const why = checkUrl(url, { quoteHost: !hidden(here) });
         if (why) add(here, `nodes.${provider}.${name} ${why}`);
       }
     }
@@ -364,15 +364,58 @@ function declaredToken(account: string, name: string, raw: unknown, pos: SourceP
   return token;
 }
 
-function customNodesOf(root: Obj): NodeDef[] {
+function customNodesOf(root: Obj, fromEnv: ReadonlySet<string> = new Set()): NodeDef[] {
   const out: NodeDef[] = [];
   for (const [provider, nodes] of entriesOf(root.nodes)) {
     if (!isProvider(provider)) continue;
     for (const [name, url] of entriesOf(nodes)) {
       if (typeof url !== "string" || isBuiltinNode(provider, name)) continue;
-      out.push({ provider, name, url: normalizeBaseUrl(url), builtin: false });
+      const node: NodeDef = { provider, name, url: normalizeBaseUrl(url), builtin: false };
+      if (fromEnv.has(["nodes", provider, name].join("\u0000"))) {
+        node.fromEnv = true;
+        registerUrl(node.url as string);
+      }
+      out.push(node);
     }
   }
+  return out;
+}
+
+/**
+ * A URL from a ${VAR} is sensitive: it, its origin and its host are scrubbed from every message
+ * that reaches the terminal (an error naming the relay it could not reach, say).
+ */
+function registerUrl(url: string): void {
+  new Secret(url);
+  try {
+    const u = new URL(url);
+    new Secret(u.origin);
+    new Secret(u.host);
+  } catch {
+    // Not a URL: the rules refused it already.
+  }
+}
+
+/** The values of a binding that came from a ${VAR}: see Binding.fromEnv. */
+function bindingFromEnv(
+  tool: string,
+  b: Obj,
+  account: Account,
+  node: NodeDef | undefined,
+  nodeUrl: string,
+  env: Record<string, string | Secret>,
+  fromEnv: ReadonlySet<string>,
+): Secret[] {
+  const out: Secret[] = [];
+  if (typeof b.model === "string" && fromEnv.has(["bindings", tool, "model"].join("\u0000"))) {
+    out.push(new Secret(b.model));
+  }
+  // A custom node's URL is its own; the built-in `default` node is the account's `url:`.
+  const urlFromEnv = node?.builtin
+    ? node.name === "default" && account.urlFromEnv === true
+    : node?.fromEnv === true;
+  if (urlFromEnv) out.push(new Secret(nodeUrl));
+  for (const value of Object.values(env)) if (value instanceof Secret) out.push(value);
   return out;
 }
 
@@ -418,6 +461,7 @@ export function normalizeConfig(
       id,
       provider,
       url: normalizeBaseUrl(url),
+      ...(fromEnv.has(["accounts", id, "url"].join("\u0000")) ? { urlFromEnv: true as const } : {}),
       userId: parseUserId(acc.user_id) as number,
       auth:
         typeof acc.session === "string"
@@ -426,6 +470,7 @@ export function normalizeConfig(
       cookies,
       pos: posOf(["accounts", id], "key"),
     };
+    if (accounts[id].urlFromEnv) registerUrl(accounts[id].url);
     if (typeof acc.proxy === "string" && acc.proxy.trim() !== "") {
       accounts[id].proxy = new Secret(acc.proxy.trim());
     }
@@ -441,7 +486,7 @@ export function normalizeConfig(
       (accounts[id] as Account).tokens = tokens;
     }
   }
-  const nodes = customNodesOf(root);
+  const nodes = customNodesOf(root, fromEnv);
   const bindings: Partial<Record<ToolId, Binding>> = {};
   for (const [tool, raw] of entriesOf(root.bindings)) {
     if (!isObj(raw)) continue;
@@ -453,6 +498,8 @@ export function normalizeConfig(
       (t): TokenSelector =>
         typeof t === "string" ? { name: t } : { id: (t as { id: number }).id },
     );
+    const env = tool === "claude-code" && isObj(b.env) ? envOf(tool, b.env, fromEnv) : {};
+    const nodeDef = listNodes({ nodes }, account.provider).find((n) => n.name === node);
     const binding: Binding = {
       tool: tool as ToolId,
       account: account.id,
@@ -460,10 +507,12 @@ export function normalizeConfig(
       failover,
       node,
       nodeUrl: nodeUrlFor(account, node, { nodes }) as string,
-      env: tool === "claude-code" && isObj(b.env) ? envOf(tool, b.env, fromEnv) : {},
+      env,
       keepOtherCredentials: b.keep_other_credentials === true,
       pos: posOf(["bindings", tool], "key"),
     };
+    const secrets = bindingFromEnv(tool, b, account, nodeDef, binding.nodeUrl, env, fromEnv);
+    if (secrets.length > 0) binding.fromEnv = secrets;
     if (typeof b.model === "string") binding.model = b.model;
     if (typeof b.min_balance_usd === "number") binding.minBalanceUsd = b.min_balance_usd;
     bindings[tool as ToolId] = binding;

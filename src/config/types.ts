@@ -25,6 +25,8 @@ export interface Account {
   provider: ProviderId;
   /** The dashboard base URL (account `url`, else the provider's default domain). */
   url: string;
+  /** `url:` came from a ${VAR}: the URL is sensitive wherever it goes (a tool file, a message). */
+  urlFromEnv?: true;
   userId: number;
   auth: AccountAuth;
   /** Extra cookies (e.g. WAF cookies) sent with every request of this account. */
@@ -58,6 +60,8 @@ export interface NodeDef {
   /** For `newapi` built-in `default`, the URL is per account: see `nodeUrlFor`. */
   url: string | null;
   builtin: boolean;
+  /** The URL came from a ${VAR}: shown redacted (`neuradock nodes`, plans). */
+  fromEnv?: true;
 }
 
 export type TokenSelector = { name: string } | { id: number };
@@ -77,6 +81,12 @@ export interface Binding {
   model?: string;
   /** claude-code only: extra `env` entries to own; a value from a ${VAR} is a Secret. */
   env: Record<string, string | Secret>;
+  /**
+   * Every value of this binding that came from a ${VAR} (its model, its node's URL, its `env`
+   * values): whatever an adapter builds from one of them is sensitive (design.md "Trust
+   * rules"), so `buildDesiredState` marks it without each adapter having to know.
+   */
+  fromEnv?: Secret[];
   keepOtherCredentials: boolean;
   pos: SourcePos;
 }

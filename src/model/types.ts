@@ -46,6 +46,8 @@ export interface Change {
   before: JsonValue | undefined;
   after: JsonValue | undefined;
   sensitive: boolean;
+  /** Segments of `path` built from a ${VAR} value (a key named after the model): shown redacted. */
+  secretSegments?: number[];
   reason: ChangeReason;
   /**
    * For a create: the sibling key the new key goes after (null = first in its object/table,
@@ -113,6 +115,8 @@ export interface DesiredEntry {
   /** undefined: must be absent while bound (a leak guard takes the path over). */
   value: JsonValue | undefined;
   sensitive: boolean;
+  /** See Change.secretSegments. */
+  secretSegments?: number[];
   reason: "bind" | "takeover";
   /** Owned only when the file has one of these paths (or the ledger already owns it). */
   onlyIfPresent?: KeyPath[];

@@ -106,7 +106,11 @@ function planFile(d: DesiredFile, a: ActualFile, old: LedgerFile | undefined): F
       entry.sensitive ||
       owned?.sensitive === true ||
       isSensitiveAt(entry.path, entry.value, current);
-    const mark = sensitive ? ({ sensitive: true } as const) : {};
+    const segments = entry.secretSegments ?? owned?.secretSegments;
+    const mark = {
+      ...(sensitive ? ({ sensitive: true } as const) : {}),
+      ...(segments ? { secretSegments: segments } : {}),
+    };
     if (currentHash === wantHash) {
       // Nothing to change; a value already equal is owned from now on (prior = that value).
       if (owned || current !== undefined) paths[key] = { sha256: wantHash, prior, ...mark };
@@ -123,6 +127,7 @@ function planFile(d: DesiredFile, a: ActualFile, old: LedgerFile | undefined): F
       before: current,
       after: entry.value,
       sensitive,
+      ...(segments ? { secretSegments: segments } : {}),
       reason: drift ? "drift" : entry.reason,
     });
     if (a.kind === "present" && entry.path.length > 1) {
@@ -169,7 +174,14 @@ function planFile(d: DesiredFile, a: ActualFile, old: LedgerFile | undefined): F
     const current = getAtPath(doc, path);
     const prior = owned.prior.kind === "value" ? owned.prior.value : undefined;
     const sensitive = owned.sensitive === true || isSensitiveAt(path, current, prior);
-    const base = { tool, file, path, before: current, sensitive };
+    const base = {
+      tool,
+      file,
+      path,
+      before: current,
+      sensitive,
+      ...(owned.secretSegments ? { secretSegments: owned.secretSegments } : {}),
+    };
     if (!isOwnValue(owned, hashValue(current))) {
       // Removed by hand where there was nothing before: already as the release wants it.
       if (current === undefined && owned.prior.kind === "absent") continue;

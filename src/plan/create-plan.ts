@@ -20,6 +20,7 @@ import { readActualState } from "./actual.js";
 import { type BoundTool, resolveBoundTokens } from "./bound-tokens.js";
 import { computePlan } from "./compute-plan.js";
 import { buildDesiredState } from "./desired.js";
+import { configFromEnv, scrubFromEnv } from "./from-env.js";
 import { pendingApiKey } from "./known-after-apply.js";
 import { readLedger } from "./ledger.js";
 import { planRelay, type RelayPlanResult, relayAccounts, tokenKey } from "./relay-plan.js";
@@ -140,8 +141,12 @@ export async function createPlan(opts: CreatePlanOptions): Promise<Plan> {
     desired.warnings.push({ code: "protocol", ...w });
   }
   const plan = computePlan(desired, actual, ledger, tools);
+  // A warning may quote a node URL or a model: one from a ${VAR} is not shown.
+  const fromEnv = configFromEnv(config);
+  const warnings = plan.warnings.map((w) => ({ ...w, message: scrubFromEnv(w.message, fromEnv) }));
   return {
     ...plan,
+    warnings,
     ...(relay ? { relay: relay.plan } : {}),
     config: config.file,
     tokenChoices: chosen.choices,

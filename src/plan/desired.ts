@@ -3,6 +3,7 @@ import type { ResolvedToken } from "../providers/types.js";
 import { targetAdapter } from "../targets/adapters.js";
 import type { TargetFile } from "../targets/types.js";
 import { relayName } from "../untrusted.js";
+import { markFromEnv } from "./from-env.js";
 import type { DesiredFile, DesiredState, PlanWarning } from "./types.js";
 
 /**
@@ -39,7 +40,7 @@ export function buildDesiredState(
       const adapter = targetAdapter(target.id);
       if (!adapter) throw new Error(`internal error: no adapter for ${target.id}`);
       const { entries, checks } = adapter.desired({ binding, account, token });
-      files.push({ target, bound: true, entries, checks });
+      files.push({ target, bound: true, entries: markFromEnv(entries, binding.fromEnv), checks });
     }
   }
   return { files, warnings };

@@ -184,6 +184,7 @@ function isLedgerPath(v: unknown): v is LedgerPath {
     return false;
   }
   if (v.sensitive !== undefined && v.sensitive !== true) return false;
+  if (v.secretSegments !== undefined && !isIndexList(v.secretSegments)) return false;
   if (v.prior.kind === "absent") return true;
   return (
     v.prior.kind === "value" &&
@@ -192,6 +193,11 @@ function isLedgerPath(v: unknown): v is LedgerPath {
     (v.prior.raw === undefined || typeof v.prior.raw === "string") &&
     (v.prior.rawKey === undefined || typeof v.prior.rawKey === "string")
   );
+}
+
+/** Indices into a key path (Change.secretSegments). */
+export function isIndexList(v: unknown): v is number[] {
+  return Array.isArray(v) && v.every((i) => Number.isSafeInteger(i) && i >= 0);
 }
 
 export function isInlineMap(v: unknown): boolean {

@@ -2,7 +2,13 @@ import { basename } from "node:path";
 import { TOOLS, type ToolId } from "../config/types.js";
 import { NeuradockError } from "../errors.js";
 import { targetAdapter, toolOfTarget } from "../targets/adapters.js";
-import { isBlank, isInlineMap, isLedgerAccountTokens, isLedgerFile } from "./ledger.js";
+import {
+  isBlank,
+  isIndexList,
+  isInlineMap,
+  isLedgerAccountTokens,
+  isLedgerFile,
+} from "./ledger.js";
 import type { RelayPlan } from "./relay-types.js";
 import type {
   Change,
@@ -229,6 +235,7 @@ function isChange(v: unknown, tool: ToolId, file: string): v is Change {
     v.path.length > 0 &&
     (v.action === "create" || v.action === "update" || v.action === "delete") &&
     typeof v.sensitive === "boolean" &&
+    (v.secretSegments === undefined || isIndexList(v.secretSegments)) &&
     typeof v.reason === "string" &&
     REASONS.has(v.reason) &&
     (v.action === "delete" || "after" in v) &&

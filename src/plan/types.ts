@@ -34,6 +34,8 @@ export interface LedgerPath {
    * after the binding that said so is gone.
    */
   sensitive?: true;
+  /** Segments of the path built from a ${VAR} value (see Change.secretSegments). */
+  secretSegments?: number[];
   /** What was there before neuradock first took the path over. */
   prior:
     | { kind: "absent" }

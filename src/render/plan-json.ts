@@ -1,4 +1,5 @@
 import type { ToolId } from "../config/types.js";
+import { redactSegments } from "../plan/from-env.js";
 import { KNOWN_AFTER_APPLY_TEXT, pendingTokenOf } from "../plan/known-after-apply.js";
 import type { RelayAction, TokenFields } from "../plan/relay-types.js";
 import { shownContainerRemovals } from "../plan/summary.js";
@@ -118,7 +119,7 @@ export function renderPlanJson(plan: Plan, opts: RenderJsonOptions): PlanJson {
       changes.push({
         tool: c.tool,
         file: c.file,
-        path: formatKeyPath(c.path),
+        path: formatKeyPath(opts.showSecrets ? c.path : redactSegments(c.path, c.secretSegments)),
         action: c.action,
         before: show(c.before),
         after: show(c.after),

@@ -97,3 +97,160 @@ describe("values from ${VARS} stay redacted", () => {
     expect(back.env.HTTPS_PROXY).toBe(PRIOR);
   });
 });
+
+/**
+ * Every other place a ${VAR} value reaches a tool file: the binding's model, a custom node's
+ * URL, the account's `url` (the built-in default node). Each must be redacted in plan, plan
+ * --json, the saved plan's public part, apply, the ledger-driven release and errors.
+ */
+describe("every value from a ${VAR} is sensitive, not only env: entries", () => {
+  const MODEL = "secret-model-xyz";
+  const NODE = "https://secret-node-4711.example";
+  const VARS_HIDDEN = [MODEL, NODE, "secret-node-4711"];
+
+  // The relay account's url comes from ${RELAY_URL}: the gateway's own address.
+  const yaml = (url: string) =>
+    `${demoConfigYaml(url).replaceAll(`url: ${url}`, "url: ${RELAY_URL}")}nodes:\n  newapi:\n    hidden-node: \${NODE_URL}\nbindings:\n` +
+    '  claude-code: { account: personal, token: claude, model: "${MY_MODEL}" }\n' +
+    '  codex: { account: personal, token: { id: 12 }, model: "${MY_MODEL}", node: hidden-node }\n' +
+    '  opencode: { account: personal, token: claude, model: "${MY_MODEL}" }\n' +
+    '  gemini-cli: { account: personal, token: claude, model: "${MY_MODEL}", node: hidden-node }\n';
+
+  const cases: { name: string; run: (env: Record<string, string>) => Promise<string> }[] = [
+    {
+      name: "plan",
+      run: async (env) => {
+        const r = await runCli(["plan"], { home, env });
+        expect(r.code, r.stderr).toBe(0);
+        // The changes are shown, redacted.
+        expect(r.stdout).toMatch(/\+ env\.ANTHROPIC_MODEL = \(sensitive/);
+        return r.stdout + r.stderr;
+      },
+    },
+    {
+      name: "plan --json",
+      run: async (env) => {
+        const r = await runCli(["plan", "--json"], { home, env });
+        expect(r.code, r.stderr).toBe(0);
+        const changes = JSON.parse(r.stdout).changes as { path: string; sensitive: boolean }[];
+        const sensitive = Object.fromEntries(changes.map((c) => [c.path, c.sensitive]));
+        expect(sensitive).toMatchObject({
+          "env.ANTHROPIC_MODEL": true,
+          "env.ANTHROPIC_BASE_URL": true,
+          model: true,
+          GEMINI_MODEL: true,
+          GOOGLE_GEMINI_BASE_URL: true,
+          // A key named after the model: the path itself is redacted.
+          'provider.personal.models."(sensitive)"': true,
+        });
+        // Nothing that did not come from a variable is hidden.
+        expect(sensitive).toMatchObject({ "model_providers.personal.wire_api": false });
+        return r.stdout + r.stderr;
+      },
+    },
+    {
+      name: "the saved plan's public part",
+      run: async (env) => {
+        const r = await runCli(["plan", "--out", "saved.plan"], { home, env });
+        expect(r.code, r.stderr).toBe(0);
+        const { private: _clear, ...publicPart } = JSON.parse(
+          await readFile(join(home, "saved.plan"), "utf8"),
+        );
+        return r.stdout + r.stderr + JSON.stringify(publicPart);
+      },
+    },
+    {
+      name: "apply, then the release after the binding and the variables are gone",
+      run: async (env) => {
+        const applied = await runCli(["apply", "-y"], { home, env });
+        expect(applied.code, applied.stderr).toBe(0);
+        // The tools got the clear values.
+        const settings = JSON.parse(await readFile(join(home, ".claude", "settings.json"), "utf8"));
+        expect(settings.env.ANTHROPIC_MODEL).toBe(MODEL);
+        expect(await readFile(join(home, ".codex", "config.toml"), "utf8")).toContain(`${NODE}/v1`);
+        await writeFile(join(home, "neuradock.yaml"), demoConfigYaml(gw.url));
+        const release = await runCli(["plan", "--json"], { home, env: demoEnv() });
+        expect(release.code, release.stderr).toBe(0);
+        const paths = (
+          JSON.parse(release.stdout).changes as { path: string; sensitive: boolean }[]
+        ).filter((c) =>
+          /(^|\.)(\w*MODEL|model|\w*BASE_URL|base_url|baseURL)$|\.models\./.test(c.path),
+        );
+        expect(paths.map((c) => c.path).sort()).toEqual(
+          [
+            "env.ANTHROPIC_BASE_URL",
+            "env.ANTHROPIC_MODEL",
+            "model",
+            "model_providers.personal.base_url",
+            "provider.personal.options.baseURL",
+            'provider.personal.models."(sensitive)"',
+            "model",
+            "GOOGLE_GEMINI_BASE_URL",
+            "GEMINI_MODEL",
+          ].sort(),
+        );
+        expect(paths.filter((c) => !c.sensitive)).toEqual([]);
+        const released = await runCli(["apply", "-y"], { home, env: demoEnv() });
+        expect(released.code, released.stderr).toBe(0);
+        return applied.stdout + applied.stderr + release.stdout + released.stdout + released.stderr;
+      },
+    },
+    {
+      name: "errors (the relay behind ${RELAY_URL} cannot be reached)",
+      run: async (env) => {
+        const r = await runCli(["plan"], {
+          home,
+          env: { ...env, RELAY_URL: "http://127.0.0.1:9/secret-relay-path-0042" },
+        });
+        expect(r.code).toBe(1);
+        expect(r.stderr).toMatch(/error:/);
+        return r.stdout + r.stderr;
+      },
+    },
+    {
+      name: "config errors (a ${VAR} URL that is refused)",
+      run: async (env) => {
+        const r = await runCli(["validate"], {
+          home,
+          env: { ...env, NODE_URL: "http://secret-node-4711.example" },
+        });
+        expect(r.code).toBe(1);
+        expect(r.stderr).toMatch(/must use https/);
+        return r.stdout + r.stderr;
+      },
+    },
+    {
+      name: "neuradock nodes",
+      run: async (env) => {
+        const human = await runCli(["nodes"], { home, env });
+        const json = await runCli(["nodes", "--json"], { home, env });
+        expect(human.stdout).toMatch(/hidden-node\s+\(sensitive/);
+        return human.stdout + human.stderr + json.stdout + json.stderr;
+      },
+    },
+  ];
+
+  for (const c of cases) {
+    it(`${c.name}: no value from a variable is printed`, async () => {
+      await writeFile(join(home, "neuradock.yaml"), yaml(gw.url));
+      const env = { ...demoEnv(), MY_MODEL: MODEL, NODE_URL: NODE, RELAY_URL: gw.url };
+      const out = await c.run(env);
+      for (const s of [
+        ...VARS_HIDDEN,
+        "secret-relay-path-0042",
+        gw.url.replace(/^http:\/\//, ""),
+      ]) {
+        expect(out).not.toContain(s);
+      }
+    });
+  }
+
+  it("--show-secrets shows them", async () => {
+    await writeFile(join(home, "neuradock.yaml"), yaml(gw.url));
+    const env = { ...demoEnv(), MY_MODEL: MODEL, NODE_URL: NODE, RELAY_URL: gw.url };
+    const r = await runCli(["plan", "--show-secrets"], { home, env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(MODEL);
+    expect(r.stdout).toContain(NODE);
+  });
+});

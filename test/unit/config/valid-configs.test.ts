@@ -44,6 +44,8 @@ describe("loadConfig on valid configs", () => {
       model: "claude-sonnet-4-5",
       // A value from a ${VAR} (its default included) is a Secret: it stays redacted.
       env: { LITERAL: "${NOT_A_VAR}", EMPTY_DEFAULT: expect.any(Secret) },
+      // Everything that came from a variable, for the plan to mark what is built from it.
+      fromEnv: [expect.any(Secret)],
       keepOtherCredentials: true,
       pos: { file: "full.yaml", line: 28, col: 3 },
     });
