@@ -3,7 +3,7 @@ import type { Secret } from "../secret.js";
 export const PROVIDERS = ["anyrouter", "agentrouter", "newapi"] as const;
 export type ProviderId = (typeof PROVIDERS)[number];
 
-export const TOOLS = ["claude-code", "codex", "opencode", "gemini-cli"] as const;
+export const TOOLS = ["claude-code", "codex", "opencode", "gemini-cli", "qwen-code"] as const;
 export type ToolId = (typeof TOOLS)[number];
 
 /** Codex provider ids that cannot be redefined in config.toml. */

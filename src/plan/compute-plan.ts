@@ -3,7 +3,7 @@ import {
   cloneJson,
   deleteAtPath,
   getAtPath,
-  isObject,
+  isEmptyContainer,
   jsonEqual,
   precedingKey,
   setAtPath,
@@ -234,7 +234,7 @@ function planFile(d: DesiredFile, a: ActualFile, old: LedgerFile | undefined): F
   for (const container of byDepth) {
     const value = getAtPath(result, container);
     if (value === undefined) continue;
-    if (isObject(value) && Object.keys(value).length === 0) {
+    if (isEmptyContainer(value)) {
       removeContainers.push(container);
       deleteAtPath(result, container);
     } else {

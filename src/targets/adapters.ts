@@ -4,6 +4,7 @@ import { claudeCode } from "./claude-settings.js";
 import { codex } from "./codex.js";
 import { geminiCli } from "./gemini-cli.js";
 import { opencode } from "./opencode.js";
+import { qwenCode } from "./qwen-code.js";
 
 /**
  * Every tool neuradock binds: one adapter each (its files, owned paths, leak guards, wire
@@ -14,6 +15,7 @@ export const TOOL_ADAPTERS: Readonly<Record<ToolId, ToolAdapter>> = {
   codex,
   opencode,
   "gemini-cli": geminiCli,
+  "qwen-code": qwenCode,
 };
 
 /** Every file adapter, by id. */

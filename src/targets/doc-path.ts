@@ -1,42 +1,96 @@
+import { elementSelector } from "./key-path.js";
 import type { JsonObject, JsonValue, KeyPath } from "./types.js";
 
 export function isObject(value: JsonValue | undefined): value is JsonObject {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
+/** The element an element segment (`[field=value]`) selects in an array: its index, else -1. */
+export function elementIndex(array: readonly JsonValue[], seg: string): number {
+  const sel = elementSelector(seg);
+  if (!sel) return -1;
+  return array.findIndex((el) => isObject(el) && el[sel.field] === sel.value);
+}
+
+/** One step down: a key of an object, or the element an element segment selects. */
+function child(cur: JsonValue | undefined, seg: string): JsonValue | undefined {
+  if (Array.isArray(cur)) {
+    const i = elementIndex(cur, seg);
+    return i < 0 ? undefined : cur[i];
+  }
+  return isObject(cur) && Object.hasOwn(cur, seg) ? cur[seg] : undefined;
+}
+
 /** The value at a path of a parsed document; undefined when absent. */
 export function getAtPath(doc: JsonObject, path: KeyPath): JsonValue | undefined {
   let cur: JsonValue | undefined = doc;
   for (const seg of path) {
-    if (!isObject(cur) || !Object.hasOwn(cur, seg)) return undefined;
-    cur = cur[seg];
+    cur = child(cur, seg);
+    if (cur === undefined) return undefined;
   }
   return cur;
 }
 
-/** Set a value, creating objects on the way (replacing non-objects in the way). */
+/**
+ * Set a value, creating containers on the way (replacing what is in the way): an array where
+ * the next segment selects an element, an object otherwise. A selected element that is not
+ * there is appended.
+ */
 export function setAtPath(doc: JsonObject, path: KeyPath, value: JsonValue): void {
-  let cur = doc;
-  for (const seg of path.slice(0, -1)) {
-    const next = cur[seg];
-    if (!isObject(next)) cur[seg] = {};
-    cur = cur[seg] as JsonObject;
+  let cur: JsonObject | JsonValue[] = doc;
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i] as string;
+    const last = i === path.length - 1;
+    const wantArray = !last && elementSelector(path[i + 1]) !== undefined;
+    const existing = child(cur, seg);
+    const next: JsonValue = last
+      ? value
+      : wantArray
+        ? Array.isArray(existing)
+          ? existing
+          : []
+        : isObject(existing)
+          ? existing
+          : {};
+    if (Array.isArray(cur)) {
+      const at = elementIndex(cur, seg);
+      if (at < 0) cur.push(next);
+      else cur[at] = next;
+    } else {
+      cur[seg] = next;
+    }
+    if (!last) cur = next as JsonObject | JsonValue[];
   }
-  cur[path[path.length - 1] as string] = value;
 }
 
 export function deleteAtPath(doc: JsonObject, path: KeyPath): void {
   const parent = path.length > 1 ? getAtPath(doc, path.slice(0, -1)) : doc;
-  if (isObject(parent)) delete parent[path[path.length - 1] as string];
+  const seg = path[path.length - 1] as string;
+  if (Array.isArray(parent)) {
+    const i = elementIndex(parent, seg);
+    if (i >= 0) parent.splice(i, 1);
+  } else if (isObject(parent)) {
+    delete parent[seg];
+  }
 }
 
-/** The key just before the last segment of `path` in its parent: null when it is first. */
+/**
+ * The key just before the last segment of `path` in its parent: null when it is first (and
+ * for an array element, which goes back at the end of its array).
+ */
 export function precedingKey(doc: JsonObject, path: KeyPath): string | null {
   const parent = path.length > 1 ? getAtPath(doc, path.slice(0, -1)) : doc;
   if (!isObject(parent)) return null;
   const keys = Object.keys(parent);
   const i = keys.indexOf(path[path.length - 1] as string);
   return i > 0 ? (keys[i - 1] as string) : null;
+}
+
+/** An empty container (`{}` or `[]`). */
+export function isEmptyContainer(value: JsonValue | undefined): boolean {
+  return Array.isArray(value)
+    ? value.length === 0
+    : isObject(value) && Object.keys(value).length === 0;
 }
 
 /**

@@ -10,6 +10,7 @@ import {
 } from "jsonc-parser";
 import type { FilePlan } from "../model/types.js";
 import { jsonEqual } from "./doc-path.js";
+import { findAt, jsonLocation, removeElementExactly } from "./json-element.js";
 import { formatKeyPath } from "./key-path.js";
 import { lineColAt, stripBom, targetErrorAt } from "./position.js";
 import type { JsonObject, JsonValue, KeyPath } from "./types.js";
@@ -170,8 +171,11 @@ export function rawJsonValueAt(
   path: KeyPath,
 ): { raw: string; rawKey: string } | undefined {
   const body = stripBom(text);
-  const tree = parseTree(body);
-  const node = tree ? findNodeAtLocation(tree, [...path]) : undefined;
+  const node = findAt(parseTree(body), path);
+  // An array element has no key: its own text is all there is to keep.
+  if (node?.parent?.type === "array") {
+    return { raw: body.slice(node.offset, node.offset + node.length), rawKey: "" };
+  }
   const key = node?.parent?.children?.[0];
   if (!node || !key) return undefined;
   return {
@@ -202,12 +206,12 @@ export function inlineShapeAt(
   };
 }
 
-/** The whitespace inside the object at `path` when it is empty (`{ }` gives " "). */
+/** The whitespace inside the object (or array) at `path` when it is empty (`{ }` gives " "). */
 export function emptyObjectInner(text: string, path: KeyPath): string | undefined {
   const body = stripBom(text);
   const tree = parseTree(body);
-  const node = tree && path.length > 0 ? findNodeAtLocation(tree, [...path]) : tree;
-  if (node?.type !== "object" || (node.children?.length ?? 0) > 0) return undefined;
+  const node = tree && path.length > 0 ? findAt(tree, path) : tree;
+  if (!isContainer(node) || (node.children?.length ?? 0) > 0) return undefined;
   const inner = body.slice(node.offset + 1, node.offset + node.length - 1);
   return /^[ \t\r\n]*$/.test(inner) ? inner : undefined;
 }
@@ -285,7 +289,7 @@ function setExactly(
   insertAfter: string | null | undefined,
   comma?: string,
 ): string {
-  const [raw] = modify(text, [...path], value, {
+  const [raw] = modify(text, jsonLocation(parseTree(text), path), value, {
     getInsertionIndex:
       insertAfter === undefined
         ? undefined
@@ -304,8 +308,7 @@ function setExactly(
     // an object or array is spread over lines only where its parent already is.
     if (value === null || typeof value !== "object") return next;
     const tree = parseTree(text);
-    const parent =
-      tree && path.length > 1 ? findNodeAtLocation(tree, [...path.slice(0, -1)]) : tree;
+    const parent = tree && path.length > 1 ? findAt(tree, path.slice(0, -1)) : tree;
     const own = parent ? text.slice(parent.offset, parent.offset + parent.length) : text;
     if (!/[\r\n]/.test(own)) {
       return applyEdits(text, [
@@ -405,8 +408,8 @@ function stringifyCompact(value: JsonValue, sp: string): string {
 
 /** Remove a property without touching the bytes around it (no re-formatting). */
 function removeExactly(text: string, path: KeyPath): string {
-  const tree = parseTree(text);
-  const node = tree ? findNodeAtLocation(tree, [...path]) : undefined;
+  const node = findAt(parseTree(text), path);
+  if (node?.parent?.type === "array") return removeElementExactly(text, node);
   const prop = node?.parent;
   const parent = prop?.parent;
   if (!prop || parent?.type !== "object" || !parent.children) return text;
@@ -461,8 +464,10 @@ function withRaw(
   const errors: ParseError[] = [];
   const parsed = parseTree(raw, errors, { disallowComments: true, allowTrailingComma: false });
   if (errors.length > 0 || !parsed || !jsonEqual(nodeToValue(parsed), value)) return text;
-  const tree = parseTree(text);
-  const node = tree ? findNodeAtLocation(tree, [...path]) : undefined;
+  const node = findAt(parseTree(text), path);
+  if (node?.parent?.type === "array") {
+    return text.slice(0, node.offset) + raw + text.slice(node.offset + node.length);
+  }
   const key = node?.parent?.children?.[0];
   if (!node || !key) return text;
   // The key as it was written (`"k" : `), when it is that key and a colon, nothing else.
@@ -486,11 +491,15 @@ function collapseEmptyParent(
   const tree = parseTree(text);
   if (!tree) return text;
   const parentPath = removed.slice(0, -1);
-  const parent = parentPath.length > 0 ? findNodeAtLocation(tree, [...parentPath]) : tree;
-  if (parent?.type !== "object" || (parent.children?.length ?? 0) > 0) return text;
+  const parent = parentPath.length > 0 ? findAt(tree, parentPath) : tree;
+  if (!isContainer(parent) || (parent.children?.length ?? 0) > 0) return text;
   const inner = text.slice(parent.offset + 1, parent.offset + parent.length - 1);
   if (inner.trim() !== "") return text;
   const recorded = layouts?.[formatKeyPath(parentPath)];
   const want = recorded !== undefined && /^[ \t\r\n]*$/.test(recorded) ? recorded : "";
   return `${text.slice(0, parent.offset + 1)}${want}${text.slice(parent.offset + parent.length - 1)}`;
+}
+
+function isContainer(node: Node | undefined): node is Node {
+  return node?.type === "object" || node?.type === "array";
 }

@@ -39,7 +39,7 @@ describe("neuradock completion", () => {
     expect(text.startsWith("#compdef neuradock")).toBe(true);
     for (const c of COMMANDS) expect(text).toContain(`'${c}:`);
     expect(text).toMatch(
-      /--target\[limit to this tool[^\]]*\]:value:\(claude-code codex opencode gemini-cli\)/,
+      /--target\[limit to this tool[^\]]*\]:value:\(claude-code codex opencode gemini-cli qwen-code\)/,
     );
   });
 

@@ -154,7 +154,7 @@ export const BROKEN_CONFIGS: Record<string, string[]> = {
     "4:15: unknown provider 'anyroutr' — did you mean 'anyrouter'? (expected one of anyrouter, agentrouter, newapi)",
   ],
   "unknown-tool.yaml": [
-    "8:3: unknown tool 'claude' — did you mean 'claude-code'? (expected one of claude-code, codex, opencode, gemini-cli)",
+    "8:3: unknown tool 'claude' — did you mean 'claude-code'? (expected one of claude-code, codex, opencode, gemini-cli, qwen-code)",
   ],
   "unknown-top-level-key.yaml": [
     "2:1: unknown key 'acounts' at top level — did you mean 'accounts'?",
