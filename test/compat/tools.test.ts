@@ -21,6 +21,7 @@ import {
   type RunOptions,
   runGeminiPrompt,
   runOpencode,
+  runQwenPrompt,
 } from "./run-client.js";
 
 const KEY = "CompatToolsKeyTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTT01";
@@ -34,6 +35,10 @@ const USER = {
   oauthRefresh: "1//user-oauth-refresh-token-0007",
   opencodeOwn: "sk-user-own-provider-key-0008",
   opencodeAuth: "sk-ant-user-opencode-auth-0009",
+  qwenSettingsKey: "sk-user-qwen-settings-apikey-0010",
+  qwenSettingsEnv: "sk-user-qwen-settings-env-0011",
+  qwenHomeDotenv: "sk-user-home-dotenv-openai-0012",
+  qwenQwenDotenv: "sk-user-qwen-dotenv-openai-0013",
 } as const;
 const SECRETS_NOT_BOUND = [SPARE, ACCESS_TOKEN, ...Object.values(USER)];
 
@@ -131,13 +136,17 @@ interface ToolCase {
   credentials(key: string): Record<string, string>;
   /** A hand edit of an owned value in one of the files: [file, new text]. */
   drift(world: World, text: (file: string) => string): [string, string];
+  /** The user's files beside them that neuradock must never touch. */
+  userFiles?(world: World): string[];
+  /** More about a model request than its credentials (the model it asked for). */
+  checkModelRequest?(req: LoggedRequest): void;
 }
 
 async function acceptance(c: ToolCase): Promise<void> {
   const world = makeWorld(c.tool);
   c.writeUserSetup(world);
   const files = c.files(world);
-  const original = snapshotFiles(files);
+  const original = snapshotFiles([...files, ...(c.userFiles?.(world) ?? [])]);
   writeConfig(world, c.binding);
 
   const plan = await neuradock(world, ["plan"]);
@@ -151,6 +160,7 @@ async function acceptance(c: ToolCase): Promise<void> {
   expect(run.stdout).toContain(REPLY_TEXT);
   const answered = node.requests.filter(c.isModelRequest);
   expect(answered.length, "no model request reached the bound node").toBeGreaterThan(0);
+  for (const req of answered) c.checkModelRequest?.(req);
   for (const req of node.requests) {
     const creds = credentialHeaders(req);
     if (Object.keys(creds).length > 0 || c.isModelRequest(req)) {
@@ -174,7 +184,7 @@ async function acceptance(c: ToolCase): Promise<void> {
 
   writeConfig(world, null);
   await applyYes(world);
-  expect(changedFiles(original, snapshotFiles(files))).toEqual([]);
+  expect(changedFiles(original, snapshotFiles([...original.keys()]))).toEqual([]);
 }
 
 /** A fresh home: the files neuradock creates go again on removal, nothing else. */
@@ -316,5 +326,130 @@ describe("opencode (real client)", () => {
   });
   it("fresh home: creates opencode.json, removes it again", async () => {
     await freshHome(opencode);
+  });
+});
+
+const QWEN_ENTRY_ID = "qwen3-coder-plus";
+
+/** The user's Qwen Code setup: their own OpenAI-compatible endpoint, keys in four places. */
+function qwenUserSettings(version: number): string {
+  return [
+    "{",
+    "  // my Qwen Code settings",
+    '  "general": { "vimMode": false },',
+    '  "ui": { "theme": "GitHub" },',
+    `  "security": { "auth": { "selectedType": "openai", "apiKey": "${USER.qwenSettingsKey}" } },`,
+    `  "env": { "OPENAI_API_KEY": "${USER.qwenSettingsEnv}" },`,
+    '  "modelProviders": {',
+    '    "openai": [',
+    `      { "id": "${QWEN_ENTRY_ID}", "name": "mine", "baseUrl": "${previous.url}/v1", "envKey": "OPENAI_API_KEY" }`,
+    "    ]",
+    "  },",
+    `  "model": { "name": "${QWEN_ENTRY_ID}" },`,
+    `  "$version": ${version}`,
+    "}",
+    "",
+  ].join("\n");
+}
+
+function writeQwenUserSetup(w: World, version: number): void {
+  writeFileDeep(join(w.home, ".qwen", "settings.json"), qwenUserSettings(version));
+  // Both .env files beat the settings' env: the client loads them into its environment.
+  writeFileDeep(
+    join(w.home, ".qwen", ".env"),
+    `OPENAI_API_KEY=${USER.qwenQwenDotenv}\nOPENAI_BASE_URL=${previous.url}/v1\n`,
+    0o600,
+  );
+  writeFileDeep(join(w.home, ".env"), `OPENAI_API_KEY=${USER.qwenHomeDotenv}\n`, 0o600);
+}
+
+const qwen: ToolCase = {
+  tool: "qwen-code",
+  binding: [
+    "  qwen-code:",
+    "    account: relay",
+    "    token: main",
+    "    node: loopback",
+    `    model: ${QWEN_ENTRY_ID}`,
+  ],
+  files: (w) => [join(w.home, ".qwen", "settings.json")],
+  userFiles: (w) => [join(w.home, ".qwen", ".env"), join(w.home, ".env")],
+  writeUserSetup: (w) => writeQwenUserSetup(w, 4),
+  planPaths: [
+    "modelProviders.openai[envKey=NEURADOCK_QWEN_CODE_API_KEY]",
+    "env.NEURADOCK_QWEN_CODE_API_KEY",
+    "model.baseUrl",
+  ],
+  run: runQwenPrompt,
+  isModelRequest: (req) => pathOf(req.url) === "/v1/chat/completions",
+  credentials: (key) => ({ authorization: `Bearer ${key}` }),
+  checkModelRequest(req) {
+    expect((JSON.parse(req.body) as { model?: string }).model).toBe(QWEN_ENTRY_ID);
+  },
+  drift(w, text) {
+    // Our entry pointed back at the user's own endpoint, by hand.
+    const file = join(w.home, ".qwen", "settings.json");
+    const ours = `"baseUrl": "${node.url}/v1",\n        "envKey": "NEURADOCK_QWEN_CODE_API_KEY"`;
+    const edited = text(file).replace(ours, ours.replace(node.url, previous.url));
+    expect(edited).not.toBe(text(file));
+    return [file, edited];
+  },
+};
+
+describe("Qwen Code (real client)", () => {
+  it("acceptance: plan, apply, the real client, converged, drift, removal", async () => {
+    await acceptance(qwen);
+  });
+
+  it("fresh home: creates settings.json, removes it again", async () => {
+    await freshHome(qwen);
+  });
+
+  it("the client's own $version 3 → 4 migration is not drift, and removal keeps it", async () => {
+    const world = makeWorld("qwen-migrate");
+    writeQwenUserSetup(world, 3);
+    const file = join(world.home, ".qwen", "settings.json");
+    const original = snapshotFiles([file]);
+    writeConfig(world, qwen.binding);
+    await applyYes(world);
+    const applied = snapshotFiles([file]);
+    const run = await runQwenPrompt({ home: world.home });
+    expect(run.code, describeRun(run)).toBe(0);
+    expect(run.stdout).toContain(REPLY_TEXT);
+    // The client rewrote the file (its migration), and that alone is no change to plan.
+    expect(changedFiles(applied, snapshotFiles([file]))).toEqual([file]);
+    expect(String(snapshotFiles([file]).get(file))).toMatch(/"\$version": 4/);
+    const second = await neuradock(world, ["plan", "--detailed-exitcode"]);
+    expect(second.code, describeRun(second)).toBe(0);
+    expect(second.stdout + second.stderr).not.toMatch(/changed by hand/);
+    // Removal gives back the user's values; the version is the client's own now.
+    writeConfig(world, null);
+    await applyYes(world);
+    const restored = String(snapshotFiles([file]).get(file));
+    expect(restored).toBe(String(original.get(file)).replace('"$version": 3', '"$version": 4'));
+  });
+});
+
+describe("Qwen Code: why a provider entry of our own (hand-written files)", () => {
+  it("security.auth.apiKey loses to an OPENAI_API_KEY in ~/.env: that key would go to the node", async () => {
+    const world = makeWorld("qwen-simple-shape");
+    writeFileDeep(
+      join(world.home, ".qwen", "settings.json"),
+      JSON.stringify({
+        security: {
+          auth: { selectedType: "openai", apiKey: `sk-${KEY}`, baseUrl: `${node.url}/v1` },
+        },
+        model: { name: QWEN_ENTRY_ID },
+        $version: 4,
+      }),
+    );
+    writeFileDeep(join(world.home, ".env"), `OPENAI_API_KEY=${USER.qwenHomeDotenv}\n`, 0o600);
+    const run = await runQwenPrompt({ home: world.home });
+    expect(run.code, describeRun(run)).toBe(0);
+    const sent = node.requests.filter((r) => pathOf(r.url) === "/v1/chat/completions");
+    expect(sent.length).toBeGreaterThan(0);
+    for (const req of sent) {
+      expect(credentialHeaders(req)).toEqual({ authorization: `Bearer ${USER.qwenHomeDotenv}` });
+    }
   });
 });

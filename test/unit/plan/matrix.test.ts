@@ -3,6 +3,9 @@ import type { ToolId } from "../../../src/config/types.js";
 import { hashValue } from "../../../src/plan/hash.js";
 import { emptyLedger } from "../../../src/plan/ledger.js";
 import type { ChangeReason, Ledger, LedgerPath } from "../../../src/plan/types.js";
+import { formatKeyPath } from "../../../src/targets/key-path.js";
+import { QWEN_ENTRY } from "../../../src/targets/qwen-code.js";
+import type { JsonValue } from "../../../src/targets/types.js";
 import { createMemorySystem } from "../../support/memory-system.js";
 import {
   GEMINI_ENV,
@@ -11,7 +14,9 @@ import {
   makeBinding,
   makeConfig,
   makeToken,
+  OPENCODE,
   planOnly,
+  QWEN,
   SETTINGS,
 } from "./support.js";
 
@@ -189,8 +194,12 @@ interface Subject {
   tool: ToolId;
   file: string;
   path: string[];
+  /** The value at the path for one of D, W, P, H (default: that string itself). */
+  wrap?(url: string): JsonValue;
+  /** The key a prior value followed (default KEEP; null for an array element). */
+  priorAfter?: string | null;
   /** The file with a KEEP entry of the user's, plus the path at `value` when given. */
-  text(value: string | undefined): string;
+  text(value: JsonValue | undefined): string;
   bound: ReturnType<typeof makeConfig>;
   /** Every path the binding may change in this file (nothing else may appear in a plan). */
   owned: string[];
@@ -204,7 +213,7 @@ const SUBJECTS: Subject[] = [
     file: SETTINGS,
     path: ["env", "ANTHROPIC_BASE_URL"],
     text: (value) => {
-      const env: Record<string, string> = { KEEP: "1" };
+      const env: Record<string, JsonValue> = { KEEP: "1" };
       if (value !== undefined) env.ANTHROPIC_BASE_URL = value;
       return `${JSON.stringify({ model: "opus", env }, null, 2)}\n`;
     },
@@ -223,16 +232,75 @@ const SUBJECTS: Subject[] = [
     bound: makeConfig({ "gemini-cli": makeBinding("gemini-cli", { nodeUrl: D }) }, [relay]),
     owned: ["GEMINI_API_KEY", "GOOGLE_GEMINI_BASE_URL"],
   },
+  {
+    name: "opencode.json (JSONC)",
+    tool: "opencode",
+    file: OPENCODE,
+    path: ["provider", "personal", "options", "baseURL"],
+    wrap: (url) => `${url}/v1`,
+    text: (value) =>
+      [
+        "{",
+        "  // mine",
+        '  "KEEP": 1,',
+        '  "provider": {',
+        '    "personal": {',
+        `      "options": { "timeout": 5${value === undefined ? "" : `, "baseURL": ${JSON.stringify(value)}`} },`,
+        "    },",
+        "  },",
+        "}",
+        "",
+      ].join("\n"),
+    bound: makeConfig({ opencode: makeBinding("opencode", { nodeUrl: D }) }, [relay]),
+    owned: [
+      "provider.personal.npm",
+      "provider.personal.options.baseURL",
+      "provider.personal.options.apiKey",
+    ],
+  },
+  {
+    name: "qwen settings.json (an array element)",
+    tool: "qwen-code",
+    file: QWEN,
+    path: QWEN_ENTRY,
+    wrap: (url) => ({ id: "m", baseUrl: `${url}/v1`, envKey: "NEURADOCK_QWEN_CODE_API_KEY" }),
+    priorAfter: null,
+    text: (value) =>
+      `${JSON.stringify(
+        {
+          KEEP: 1,
+          modelProviders: { openai: [{ id: "theirs" }, ...(value === undefined ? [] : [value])] },
+        },
+        null,
+        2,
+      )}\n`,
+    bound: makeConfig({ "qwen-code": makeBinding("qwen-code", { nodeUrl: D, model: "m" }) }, [
+      relay,
+    ]),
+    owned: [
+      "env.NEURADOCK_QWEN_CODE_API_KEY",
+      formatKeyPath(QWEN_ENTRY),
+      "security.auth.selectedType",
+      "model.name",
+      "model.baseUrl",
+    ],
+  },
 ];
+
+const wrapOf = (subject: Subject, url: string): JsonValue => subject.wrap?.(url) ?? url;
 
 function ledgerFor(subject: Subject, state: LedgerState): Ledger {
   if (state === "lacks path") return emptyLedger();
   const entry: LedgerPath = {
-    sha256: hashValue(W),
+    sha256: hashValue(wrapOf(subject, W)),
     prior:
       state === "has path, no prior"
         ? { kind: "absent" }
-        : { kind: "value", value: P, after: "KEEP" },
+        : {
+            kind: "value",
+            value: wrapOf(subject, P),
+            after: subject.priorAfter === undefined ? "KEEP" : subject.priorAfter,
+          },
   };
   return {
     version: 1,
@@ -241,7 +309,7 @@ function ledgerFor(subject: Subject, state: LedgerState): Ledger {
         tool: subject.tool,
         createdFile: false,
         createdContainers: [],
-        paths: { [subject.path.join(".")]: entry },
+        paths: { [formatKeyPath(subject.path)]: entry },
       },
     },
   };
@@ -273,37 +341,45 @@ describe("planner matrix: binding × disk × ledger", () => {
             // "key equal" while bound with a ledger entry means neuradock wrote D last time.
             if (binding === "present" && disk === "key equal" && ledgerState !== "lacks path") {
               const file = ledger.files[subject.file]!;
-              file.paths[subject.path.join(".")]!.sha256 = hashValue(D);
+              file.paths[formatKeyPath(subject.path)]!.sha256 = hashValue(wrapOf(subject, D));
             }
+            const onDisk = diskValue(binding, disk, ledgerState);
             const text =
               disk === "file absent"
                 ? undefined
-                : subject.text(diskValue(binding, disk, ledgerState));
+                : subject.text(onDisk === undefined ? undefined : wrapOf(subject, onDisk));
             const system = createMemorySystem(text === undefined ? {} : { [subject.file]: text });
             const config = binding === "present" ? subject.bound : removed;
             const tokens = binding === "present" ? { [subject.tool]: makeToken(KEY_A) } : {};
             const plan = await planOnly(system, config, tokens, ledger);
 
             const file = plan.files.find((f) => f.file === subject.file);
-            const change = file?.changes.find((c) => c.path.join(".") === subject.path.join("."));
+            const key = formatKeyPath(subject.path);
+            const change = file?.changes.find((c) => formatKeyPath(c.path) === key);
             expect(change?.action ?? null).toBe(cell.action);
             if (cell.action) {
               expect(change?.reason).toBe(cell.reason);
-              expect(change?.after).toBe(cell.after);
+              expect(change?.after).toEqual(
+                cell.after === undefined ? undefined : wrapOf(subject, cell.after),
+              );
             }
             expect(plan.warnings.map((w) => w.code).sort()).toEqual([...cell.warnings].sort());
 
-            const entry = plan.ledger[subject.file]?.paths[subject.path.join(".")];
+            const entry = plan.ledger[subject.file]?.paths[key];
             if (cell.ledger === "dropped") {
               expect(entry).toBeUndefined();
             } else {
-              expect(entry?.sha256).toBe(hashValue(cell.ledger.wrote));
+              expect(entry?.sha256).toBe(hashValue(wrapOf(subject, cell.ledger.wrote)));
               if (cell.ledger.prior === "absent") expect(entry?.prior).toEqual({ kind: "absent" });
-              else expect(entry?.prior).toMatchObject({ kind: "value", value: cell.ledger.prior });
+              else
+                expect(entry?.prior).toMatchObject({
+                  kind: "value",
+                  value: wrapOf(subject, cell.ledger.prior),
+                });
             }
             // Whatever the case, unowned keys are never in the plan.
             for (const c of file?.changes ?? []) {
-              expect(subject.owned).toContain(c.path.join("."));
+              expect(subject.owned).toContain(formatKeyPath(c.path));
             }
           });
         }

@@ -19,6 +19,8 @@ export const AUTH = `${HOME}/.codex/auth.json`;
 export const CODEX_TOML = `${HOME}/.codex/config.toml`;
 export const GEMINI_ENV = `${HOME}/.gemini/.env`;
 export const GEMINI_SETTINGS = `${HOME}/.gemini/settings.json`;
+export const OPENCODE = `${HOME}/.config/opencode/opencode.json`;
+export const QWEN = `${HOME}/.qwen/settings.json`;
 
 export const KEY_A = "sk-AAAAaaaaAAAAaaaaAAAAaaaaAAAAaaaa1111";
 export const KEY_B = "sk-BBBBbbbbBBBBbbbbBBBBbbbbBBBBbbbb2222";
