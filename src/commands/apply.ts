@@ -12,7 +12,7 @@ import type { Plan } from "../plan/types.js";
 import type { RelayClient } from "../providers/relay-client.js";
 import { renderPlanHuman } from "../render/plan-human.js";
 import { type PlanJson, renderPlanJson } from "../render/plan-json.js";
-import { createRealSystem } from "../system/index.js";
+import { createSystemFor } from "../system/index.js";
 import { homeDir, stateDir } from "../system/paths.js";
 import type { System } from "../system/types.js";
 import { locateTargets } from "../targets/locate.js";
@@ -29,7 +29,7 @@ const NOT_A_TTY =
  * confirm, write. Nothing is written unless every step before the writes succeeded.
  */
 export async function runApply(opts: ApplyCliOptions, io: Io): Promise<number> {
-  const system = createRealSystem();
+  const system = await createSystemFor(io.env);
   const state = stateDir(io.env);
   if (opts.planfile !== undefined) {
     if ((opts.replace ?? []).length > 0) {

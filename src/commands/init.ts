@@ -23,7 +23,7 @@ import {
 } from "../init/starter.js";
 import type { TokenSource } from "../providers/types.js";
 import { userConfigDir } from "../system/paths.js";
-import { createRealSystem } from "../system/real-system.js";
+import { createSystemFor } from "../system/real-system.js";
 import type { System } from "../system/types.js";
 import type { TargetFile } from "../targets/types.js";
 import { relayName } from "../untrusted.js";
@@ -37,7 +37,7 @@ import type { Io } from "./io.js";
  */
 export async function runInit(opts: InitCliOptions, io: Io): Promise<number> {
   const only = parseProvider(opts.provider);
-  const system = createRealSystem();
+  const system = await createSystemFor(io.env);
   const { file, found } = await chooseFile(opts, io);
   const st = await system.stat(file);
   if (st && st.kind !== "file") throw new UsageError(`${file} is not a regular file`);

@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import { serializePlanFile } from "../render/plan-file.js";
 import { renderPlanHuman } from "../render/plan-human.js";
 import { renderPlanJson } from "../render/plan-json.js";
-import { createRealSystem } from "../system/index.js";
+import { createSystemFor } from "../system/index.js";
 import { stateDir } from "../system/paths.js";
 import type { PlanCliOptions } from "./cli-options.js";
 import { announceConfig, loadConfigForBindings } from "./command-config.js";
@@ -13,7 +13,7 @@ import { planWithLiveTokens } from "./live-plan.js";
 export async function runPlan(opts: PlanCliOptions, io: Io): Promise<number> {
   const config = await loadConfigForBindings(opts, io);
   announceConfig(config, io);
-  const system = createRealSystem();
+  const system = await createSystemFor(io.env);
   const plan = await planWithLiveTokens(config, opts, io, system, stateDir(io.env));
 
   if (opts.out) {

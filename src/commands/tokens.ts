@@ -14,7 +14,7 @@ import {
   writeCachedTokens,
 } from "../providers/index.js";
 import type { AccountTokens, TokenInfo, TokenStatus } from "../providers/types.js";
-import { createRealSystem } from "../system/real-system.js";
+import { createSystemFor } from "../system/real-system.js";
 import { relayName } from "../untrusted.js";
 import { announceConfig, loadCommandConfig } from "./command-config.js";
 import type { Io } from "./io.js";
@@ -44,7 +44,7 @@ export async function runTokens(opts: TokensOptions, io: Io): Promise<number> {
   const accounts = opts.account ? [pickAccount(opts.account, all, config.file)] : all;
 
   const cacheDir = tokenCacheDir(io.env);
-  const system = createRealSystem();
+  const system = await createSystemFor(io.env);
   const listings = new Map<string, AccountTokens>();
   const cached = new Set<string>();
   if (!opts.refresh) {

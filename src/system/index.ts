@@ -1,2 +1,2 @@
-export { createRealSystem } from "./real-system.js";
+export { createRealSystem, createSystemFor, homeOwner, type Owner } from "./real-system.js";
 export type { FileStat, System, WriteOptions } from "./types.js";

@@ -3,26 +3,63 @@ import { randomBytes } from "node:crypto";
 import type { Stats } from "node:fs";
 import { constants as fsConstants } from "node:fs";
 import * as fs from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, relative, sep } from "node:path";
 import { TargetError } from "../errors.js";
 import { errnoCode, toTargetError } from "./fs-errors.js";
+import { homeDir } from "./paths.js";
 import { tempNameFor } from "./temp-files.js";
 import type { FileStat, System, WriteOptions } from "./types.js";
 
 const DEFAULT_FILE_MODE = 0o600;
 const DEFAULT_DIR_MODE = 0o700;
 
+/** Who files and folders neuradock creates belong to (see `homeOwner`). */
+export interface Owner {
+  uid: number;
+  gid: number;
+}
+
+export interface RealSystemOptions {
+  /**
+   * Give every file and folder created to this owner (running as root for another user's
+   * home). Existing files keep their owner. Without it, new files belong to whoever runs.
+   */
+  owner?: Owner;
+}
+
+/**
+ * The owner of `home` when running as root and the home belongs to someone else (`sudo` with
+ * the user's HOME, a provisioning script): what neuradock creates there must be theirs, or
+ * the tools (running as that user) could not read their own settings. undefined otherwise.
+ */
+export async function homeOwner(home: string): Promise<Owner | undefined> {
+  if (!isRoot()) return undefined;
+  const stats = await orNull(() => fs.stat(home)).catch(() => null);
+  if (stats === null || !stats.isDirectory() || stats.uid === 0) return undefined;
+  return { uid: stats.uid, gid: stats.gid };
+}
+
+/**
+ * The System a command uses: the real disk, with what it creates given to the owner of the
+ * home directory when running as root for another user (docs/contract.md "Trust rules").
+ */
+export async function createSystemFor(env: NodeJS.ProcessEnv): Promise<System> {
+  return createRealSystem({ owner: await homeOwner(homeDir(env)) });
+}
+
 /** The System that touches the real disk. */
-export function createRealSystem(): System {
+export function createRealSystem(options: RealSystemOptions = {}): System {
+  const { owner } = options;
+  const mkdirs = (dir: string, mode: number) => makeDirs(dir, mode, owner);
   return {
     readFile: readFileOrNull,
     lstat: async (path) => toFileStat(await orNull(() => fs.lstat(path))),
     stat: async (path) => toFileStat(await orNull(() => fs.stat(path))),
     realpath: (path) => fs.realpath(path),
-    writeFileAtomic,
+    writeFileAtomic: (path, data, opts) => writeFileAtomic(path, data, opts, owner),
     removeFile,
     mkdirp: async (path, mode = DEFAULT_DIR_MODE) => {
-      await fs.mkdir(path, { recursive: true, mode });
+      await mkdirs(path, mode);
     },
     chmod: async (path, mode) => {
       try {
@@ -32,8 +69,25 @@ export function createRealSystem(): System {
       }
     },
     readdir: async (path) => (await orNull(() => fs.readdir(path))) ?? [],
-    createExclusive,
+    createExclusive: (path, data, opts) => createExclusive(path, data, opts, owner),
   };
+}
+
+/**
+ * `mkdir -p`; every folder it creates is given to `owner` (outermost first, so none is ever
+ * left root-owned under one that is the user's).
+ */
+async function makeDirs(dir: string, mode: number, owner: Owner | undefined): Promise<void> {
+  const first = await fs.mkdir(dir, { recursive: true, mode });
+  if (first === undefined || owner === undefined) return;
+  let created = first;
+  await fs.chown(created, owner.uid, owner.gid);
+  for (const part of relative(first, dir)
+    .split(sep)
+    .filter((p) => p !== "")) {
+    created = join(created, part);
+    await fs.chown(created, owner.uid, owner.gid);
+  }
 }
 
 async function readFileOrNull(path: string): Promise<string | null> {
@@ -81,9 +135,10 @@ async function createExclusive(
   path: string,
   data: string,
   options: WriteOptions = {},
+  owner?: Owner,
 ): Promise<boolean> {
   try {
-    await fs.mkdir(dirname(path), { recursive: true, mode: options.dirMode ?? DEFAULT_DIR_MODE });
+    await makeDirs(dirname(path), options.dirMode ?? DEFAULT_DIR_MODE, owner);
   } catch (err) {
     // EEXIST here is a file where the directory should be, not the file we create.
     throw toTargetError(dirname(path), "create the directory", err);
@@ -95,6 +150,7 @@ async function createExclusive(
       options.mode ?? DEFAULT_FILE_MODE,
     );
     try {
+      if (owner) await handle.chown(owner.uid, owner.gid);
       await handle.writeFile(data, "utf8");
       await handle.sync();
     } finally {
@@ -146,12 +202,13 @@ async function writeFileAtomic(
   path: string,
   data: string,
   options: WriteOptions = {},
+  owner?: Owner,
 ): Promise<void> {
   const { real, existing } = await resolveWriteTarget(path);
   const dir = dirname(real);
   if (existing === null) {
     try {
-      await fs.mkdir(dir, { recursive: true, mode: options.dirMode ?? DEFAULT_DIR_MODE });
+      await makeDirs(dir, options.dirMode ?? DEFAULT_DIR_MODE, owner);
     } catch (err) {
       throw toTargetError(path, "create its directory", err);
     }
@@ -178,6 +235,7 @@ async function writeFileAtomic(
       if (isRoot()) await fs.chown(temp, existing.uid, existing.gid);
     } else {
       await fs.chmod(temp, options.mode ?? DEFAULT_FILE_MODE);
+      if (owner) await fs.chown(temp, owner.uid, owner.gid);
     }
     await fs.rename(temp, real);
     created = false;

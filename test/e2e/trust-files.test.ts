@@ -1,9 +1,20 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import {
+  chown,
+  cp,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { itAsRoot } from "../support/as-root.js";
 import {
   DEMO_USERS,
   demoConfigYaml,
@@ -358,3 +369,84 @@ async function until<T>(check: () => T | null | false, proc: Spawned): Promise<T
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+describe("owners: root working on another user's home", () => {
+  const UID = 12345;
+  const GID = 23456;
+  const owner = async (p: string) => {
+    const s = await stat(p);
+    return [s.uid, s.gid];
+  };
+
+  itAsRoot(
+    "every file and folder apply creates belongs to the home's owner; existing files keep theirs",
+    async () => {
+      await chown(home, UID, GID);
+      // An existing settings.json of the user's, and an auth.json someone else owns.
+      await mkdir(join(home, ".claude"));
+      await chown(join(home, ".claude"), UID, GID);
+      await writeFile(SETTINGS(), '{\n  "theme": "dark"\n}\n');
+      await chown(SETTINGS(), UID, GID);
+      await mkdir(join(home, ".codex"));
+      await writeFile(CONFIG(), 'model = "o3"\n');
+      await chown(CONFIG(), 777, 778);
+
+      const planned = await runCli(["plan", "--out", "saved.plan"]);
+      expect(planned.code, planned.stderr).toBe(0);
+      const applied = await runCli(["apply", "saved.plan"]);
+      expect(applied.code, applied.stderr).toBe(0);
+      expect(JSON.parse(await readFile(SETTINGS(), "utf8")).env.ANTHROPIC_AUTH_TOKEN).toBe(
+        CLAUDE_KEY,
+      );
+
+      const created = [
+        AUTH(),
+        STATE(),
+        join(STATE(), "ledger.json"),
+        join(STATE(), "backups"),
+        ...(await readdir(join(STATE(), "backups"))).map((n) => join(STATE(), "backups", n)),
+        join(home, "saved.plan"),
+      ];
+      expect((await readdir(join(STATE(), "backups"))).length).toBe(2);
+      for (const p of created) expect([p, await owner(p)]).toEqual([p, [UID, GID]]);
+      // Replaced, not created: the owner each had stays (the temp file + rename keeps it).
+      expect(await owner(SETTINGS())).toEqual([UID, GID]);
+      expect(await owner(CONFIG())).toEqual([777, 778]);
+      // A folder that was there before is not given away.
+      expect(await owner(join(home, ".codex"))).toEqual([0, 0]);
+
+      // `tokens` writes its cache: the user's too.
+      const tokens = await runCli(["tokens"]);
+      expect(tokens.code, tokens.stderr).toBe(0);
+      const cache = join(STATE(), "cache");
+      expect(await owner(cache)).toEqual([UID, GID]);
+      for (const n of await readdir(cache)) expect(await owner(join(cache, n))).toEqual([UID, GID]);
+    },
+  );
+
+  itAsRoot("new folders several levels deep are the user's, outermost first", async () => {
+    await chown(home, UID, GID);
+    await rm(join(home, ".codex"), { recursive: true, force: true });
+    const applied = await runCli(["apply", "-y"], {
+      env: { CODEX_HOME: join(home, "a", "b", "codex") },
+    });
+    expect(applied.code, applied.stderr).toBe(0);
+    for (const p of [
+      join(home, "a"),
+      join(home, "a", "b"),
+      join(home, "a", "b", "codex"),
+      join(home, "a", "b", "codex", "auth.json"),
+      join(home, ".claude"),
+      SETTINGS(),
+    ]) {
+      expect([p, await owner(p)]).toEqual([p, [UID, GID]]);
+    }
+  });
+
+  itAsRoot("a home that root owns: nothing is given away", async () => {
+    const applied = await runCli(["apply", "-y"]);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(await owner(AUTH())).toEqual([0, 0]);
+    expect(await owner(join(STATE(), "ledger.json"))).toEqual([0, 0]);
+  });
+});
