@@ -16,8 +16,8 @@ export const claudeSettingsAdapter: TargetAdapter = {
     join(envValue(env, "CLAUDE_CONFIG_DIR") ?? join(home, ".claude"), "settings.json"),
 
   parse(file, text) {
-    const { doc, tree } = parseJsonTarget(file, text);
-    requireObjectAt(file, text, tree, ["env"]);
+    const { doc } = parseJsonTarget(file, text);
+    requireObjectAt(file, text, doc, ["env"]);
     return doc;
   },
 

@@ -70,9 +70,9 @@ export const geminiSettingsAdapter: TargetAdapter = {
   locate: (ctx) => ctx.join(geminiDir(ctx), "settings.json"),
 
   parse(file, text) {
-    const { doc, tree } = parseJsonTarget(file, text, { comments: true });
-    requireObjectAt(file, text, tree, ["security"]);
-    requireObjectAt(file, text, tree, ["security", "auth"]);
+    const { doc } = parseJsonTarget(file, text, { comments: true });
+    requireObjectAt(file, text, doc, ["security"]);
+    requireObjectAt(file, text, doc, ["security", "auth"]);
     return doc;
   },
 

@@ -11,6 +11,7 @@ import {
 import type { FilePlan } from "../model/types.js";
 import { jsonEqual } from "./doc-path.js";
 import { findAt, jsonLocation, removeElementExactly } from "./json-element.js";
+import { jsonSkeleton } from "./json-skeleton.js";
 import { formatKeyPath } from "./key-path.js";
 import { lineColAt, stripBom, targetErrorAt } from "./position.js";
 import type { JsonObject, JsonValue, KeyPath } from "./types.js";
@@ -29,18 +30,21 @@ export function parseJsonTarget(
   file: string,
   text: string,
   dialect: JsonDialect = {},
-): { doc: JsonObject; tree: Node | null } {
+): { doc: JsonObject } {
+  const body = stripBom(text);
   // An empty file (e.g. made with `touch`) reads as an empty object.
-  if (stripBom(text).trim() === "") return { doc: {}, tree: null };
+  if (body.trim() === "") return { doc: {} };
+  const strict = strictJsonObject(body);
+  if (strict) return { doc: strict };
   const errors: ParseError[] = [];
-  const tree = parseTree(stripBom(text), errors, {
+  const tree = parseTree(body, errors, {
     disallowComments: !dialect.comments,
     allowTrailingComma: dialect.trailingCommas ?? false,
     allowEmptyContent: false,
   });
   const first = errors[0];
   if (first) {
-    const { line, col } = lineColAt(stripBom(text), first.offset);
+    const { line, col } = lineColAt(body, first.offset);
     throw targetErrorAt(
       file,
       line,
@@ -49,12 +53,12 @@ export function parseJsonTarget(
     );
   }
   if (tree?.type !== "object") {
-    const { line, col } = lineColAt(stripBom(text), tree?.offset ?? 0);
+    const { line, col } = lineColAt(body, tree?.offset ?? 0);
     throw targetErrorAt(file, line, col, "the top level must be a JSON object");
   }
   const duplicate = findDuplicateKey(tree);
   if (duplicate) {
-    const { line, col } = lineColAt(stripBom(text), duplicate.offset);
+    const { line, col } = lineColAt(body, duplicate.offset);
     throw targetErrorAt(
       file,
       line,
@@ -62,7 +66,44 @@ export function parseJsonTarget(
       `duplicate key ${JSON.stringify(shorten(String(duplicate.value)))} (JSON readers use only the last one); merge them into one`,
     );
   }
-  return { doc: nodeToValue(tree) as JsonObject, tree };
+  return { doc: nodeToValue(tree) as JsonObject };
+}
+
+const STRING = /"[^"\\]*(?:\\[\s\S][^"\\]*)*"/y;
+const COLON = /[ \t\r\n]*:/y;
+
+/**
+ * The fast path: a file that is plain JSON (most are) parsed by the engine's own JSON.parse,
+ * with no parse tree. JSON.parse keeps the last of two equal keys silently, so the keys of
+ * the text (strings followed by a colon) are counted against the members of the result: one
+ * fewer means a duplicate, and the slow path then names it with its line. undefined = not
+ * strict JSON, or not an object, or a duplicate: the slow path decides.
+ */
+function strictJsonObject(body: string): JsonObject | undefined {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (doc === null || typeof doc !== "object" || Array.isArray(doc)) return undefined;
+  let members = 0;
+  const stack: unknown[] = [doc];
+  for (let v = stack.pop(); v !== undefined; v = stack.pop()) {
+    if (v === null || typeof v !== "object") continue;
+    const values = Object.values(v);
+    if (!Array.isArray(v)) members += values.length;
+    for (const child of values) if (child !== null && typeof child === "object") stack.push(child);
+  }
+  let keys = 0;
+  for (let pos = body.indexOf('"'); pos >= 0; pos = body.indexOf('"', pos)) {
+    STRING.lastIndex = pos;
+    if (!STRING.test(body)) return undefined;
+    pos = STRING.lastIndex;
+    COLON.lastIndex = pos;
+    if (COLON.test(body)) keys++;
+  }
+  return keys === members ? (doc as JsonObject) : undefined;
 }
 
 /**
@@ -95,16 +136,36 @@ function shorten(key: string): string {
  * Throws a TargetError at the node of `path` unless it is absent or an object. Its values may
  * be anything: only the owned keys are ours, and a prior `null` there is given back as `null`.
  */
-export function requireObjectAt(
+export function requireObjectAt(file: string, text: string, doc: JsonObject, path: KeyPath): void {
+  requireAt(file, text, doc, path, "object");
+}
+
+/** Throws a TargetError at the node of `path` unless it is absent or an array. */
+export function requireArrayAt(file: string, text: string, doc: JsonObject, path: KeyPath): void {
+  requireAt(file, text, doc, path, "array");
+}
+
+function requireAt(
   file: string,
   text: string,
-  tree: Node | null,
+  doc: JsonObject,
   path: KeyPath,
+  kind: "object" | "array",
 ): void {
+  let value: JsonValue | undefined = doc;
+  for (const key of path) {
+    if (value === null || typeof value !== "object" || Array.isArray(value)) return;
+    value = Object.hasOwn(value, key) ? value[key] : undefined;
+  }
+  if (value === undefined) return;
+  const isArray = Array.isArray(value);
+  if (kind === "array" ? isArray : value !== null && typeof value === "object" && !isArray) return;
+  // Only now the position is needed: a parse tree to find it.
+  const body = stripBom(text);
+  const tree = parseTree(body);
   const node = tree ? findNodeAtLocation(tree, [...path]) : undefined;
-  if (!node || node.type === "object") return;
-  const { line, col } = lineColAt(stripBom(text), node.offset);
-  throw targetErrorAt(file, line, col, `"${path.join(".")}" must be an object`);
+  const { line, col } = lineColAt(body, node?.offset ?? 0);
+  throw targetErrorAt(file, line, col, `"${path.join(".")}" must be an ${kind}`);
 }
 
 function describeParseError(code: string): string {
@@ -165,13 +226,32 @@ export function detectJsonFormat(text: string): JsonFormat {
   return { insertSpaces: true, tabSize: indent ? indent.length : 2, eol, compact };
 }
 
+/**
+ * The planner asks these layout questions of one file several times: they are answered from
+ * one skeleton of it (see json-skeleton.ts) that keeps the paths asked so far, not from a
+ * parse of the whole file each time.
+ */
+let lastSkeleton: { text: string; paths: KeyPath[]; body: string; tree: Node | undefined } | null =
+  null;
+
+function skeletonTree(text: string, path: KeyPath): { body: string; tree: Node | undefined } {
+  const covered = (paths: KeyPath[]) =>
+    paths.some((p) => p.length <= path.length && p.every((k, i) => path[i] === k));
+  if (lastSkeleton?.text !== text || !covered(lastSkeleton.paths)) {
+    const paths = lastSkeleton?.text === text ? [...lastSkeleton.paths, path] : [path];
+    const body = jsonSkeleton(stripBom(text), paths).text;
+    lastSkeleton = { text, paths, body, tree: parseTree(body) };
+  }
+  return lastSkeleton;
+}
+
 /** The source text of the value at `path` and of its key and colon; undefined when absent. */
 export function rawJsonValueAt(
   text: string,
   path: KeyPath,
 ): { raw: string; rawKey: string } | undefined {
-  const body = stripBom(text);
-  const node = findAt(parseTree(body), path);
+  const { body, tree } = skeletonTree(text, path);
+  const node = findAt(tree, path);
   // An array element has no key: its own text is all there is to keep.
   if (node?.parent?.type === "array") {
     return { raw: body.slice(node.offset, node.offset + node.length), rawKey: "" };
@@ -189,8 +269,7 @@ export function inlineShapeAt(
   text: string,
   path: KeyPath,
 ): { open: string; close: string; comma?: string } | undefined {
-  const body = stripBom(text);
-  const tree = parseTree(body);
+  const { body, tree } = skeletonTree(text, path);
   const node = tree && path.length > 0 ? findNodeAtLocation(tree, [...path]) : undefined;
   const first = node?.children?.[0];
   const last = node?.children?.[node.children.length - 1];
@@ -208,8 +287,7 @@ export function inlineShapeAt(
 
 /** The whitespace inside the object (or array) at `path` when it is empty (`{ }` gives " "). */
 export function emptyObjectInner(text: string, path: KeyPath): string | undefined {
-  const body = stripBom(text);
-  const tree = parseTree(body);
+  const { body, tree } = skeletonTree(text, path);
   const node = tree && path.length > 0 ? findAt(tree, path) : tree;
   if (!isContainer(node) || (node.children?.length ?? 0) > 0) return undefined;
   const inner = body.slice(node.offset + 1, node.offset + node.length - 1);
@@ -219,15 +297,37 @@ export function emptyObjectInner(text: string, path: KeyPath): string | undefine
 /**
  * Format-preserving edit: each change is a minimal text edit (jsonc-parser modify), so bytes
  * outside the owned keys stay as they were. null = the file is to be deleted.
+ *
+ * The edits are made on the file's skeleton (json-skeleton.ts: every value off the changed
+ * paths swapped for a placeholder), so each one re-parses only the owned part of the file,
+ * then the hidden values go back in. One scan of the file, whatever its size or the number
+ * of keys changed.
  */
-export function applyJsonPlan(text: string | null, plan: FilePlan): string | null {
+export function applyJsonPlan(
+  text: string | null,
+  plan: FilePlan,
+  { skeleton: useSkeleton = true }: { skeleton?: boolean } = {},
+): string | null {
   if (plan.deleteFile) return null;
   const created = text === null || text.trim() === "";
   const bom = text?.charCodeAt(0) === 0xfeff ? "\uFEFF" : "";
-  let out = created ? "{}" : (text as string).slice(bom.length);
+  const body = created ? "{}" : (text as string).slice(bom.length);
   const fmt = created
     ? { insertSpaces: true, tabSize: 2, eol: "\n", compact: false }
-    : detectJsonFormat(out);
+    : detectJsonFormat(body);
+  const skeleton = useSkeleton
+    ? jsonSkeleton(body, [...plan.changes.map((c) => c.path), ...plan.removeContainers])
+    : { text: body, expand: (edited: string) => edited };
+  const edited = editJson(skeleton.text, plan, fmt);
+  if (edited === null) return bom + (plan.blankText ?? "");
+  const out = skeleton.expand(edited) ?? editJson(body, plan, fmt);
+  if (out === null) return bom + (plan.blankText ?? "");
+  return bom + (created ? out + fmt.eol : out);
+}
+
+/** The changes of `plan` made one after the other; null = the root object is to be blanked. */
+function editJson(text: string, plan: FilePlan, fmt: JsonFormat): string | null {
+  let out = text;
   const formattingOptions = fmt.compact
     ? undefined
     : { insertSpaces: fmt.insertSpaces, tabSize: fmt.tabSize, eol: fmt.eol };
@@ -268,10 +368,9 @@ export function applyJsonPlan(text: string | null, plan: FilePlan): string | nul
   for (const path of containers) if (path.length > 0) edit(path, undefined);
   // The root object itself is neuradock's (the file was blank before): blank it again.
   if (plan.removeContainers.some((p) => p.length === 0) && /^\{\s*\}\s*$/.test(out.trim())) {
-    return bom + (plan.blankText ?? "");
+    return null;
   }
-  if (created) out += fmt.eol;
-  return bom + out;
+  return out;
 }
 
 type FormattingOptions = { insertSpaces: boolean; tabSize: number; eol: string };

@@ -59,14 +59,14 @@ export const opencodeConfigAdapter: TargetAdapter = {
   },
 
   parse(file, text) {
-    const { doc, tree } = parseJsonTarget(file, text, { comments: true, trailingCommas: true });
-    requireObjectAt(file, text, tree, ["provider"]);
+    const { doc } = parseJsonTarget(file, text, { comments: true, trailingCommas: true });
+    requireObjectAt(file, text, doc, ["provider"]);
     const providers = doc.provider;
     if (isObject(providers)) {
       for (const id of Object.keys(providers)) {
-        requireObjectAt(file, text, tree, ["provider", id]);
-        requireObjectAt(file, text, tree, ["provider", id, "options"]);
-        requireObjectAt(file, text, tree, ["provider", id, "models"]);
+        requireObjectAt(file, text, doc, ["provider", id]);
+        requireObjectAt(file, text, doc, ["provider", id, "options"]);
+        requireObjectAt(file, text, doc, ["provider", id, "models"]);
       }
     }
     return doc;

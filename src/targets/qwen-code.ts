@@ -2,10 +2,8 @@ import type { DesiredEntry } from "../model/types.js";
 import type { LocateContext, TargetAdapter, ToolAdapter } from "./adapter.js";
 import { envValue, nodeRoot, stringAt, trimUrl } from "./adapter.js";
 import { getAtPath, isObject } from "./doc-path.js";
-import { findAt } from "./json-element.js";
-import { parseJsonTarget, requireObjectAt } from "./json-file.js";
+import { parseJsonTarget, requireArrayAt, requireObjectAt } from "./json-file.js";
 import { elementSegment } from "./key-path.js";
-import { lineColAt, stripBom, targetErrorAt } from "./position.js";
 import type { JsonObject } from "./types.js";
 
 /**
@@ -41,7 +39,7 @@ export const qwenSettingsAdapter: TargetAdapter = {
   locate: (ctx) => ctx.join(qwenDir(ctx), "settings.json"),
 
   parse(file, text) {
-    const { doc, tree } = parseJsonTarget(file, text, { comments: true, trailingCommas: true });
+    const { doc } = parseJsonTarget(file, text, { comments: true, trailingCommas: true });
     for (const path of [
       ["env"],
       ["security"],
@@ -49,13 +47,9 @@ export const qwenSettingsAdapter: TargetAdapter = {
       ["model"],
       ["modelProviders"],
     ]) {
-      requireObjectAt(file, text, tree, path);
+      requireObjectAt(file, text, doc, path);
     }
-    const list = findAt(tree ?? undefined, ["modelProviders", "openai"]);
-    if (list && list.type !== "array") {
-      const { line, col } = lineColAt(stripBom(text), list.offset);
-      throw targetErrorAt(file, line, col, `"modelProviders.openai" must be an array`);
-    }
+    requireArrayAt(file, text, doc, ["modelProviders", "openai"]);
     return doc;
   },
 

@@ -97,6 +97,10 @@ const jsonValue = fc.constantFrom(
   "[ ]",
   "{}",
   '"caf\\u00e9 ✓"',
+  // Values long enough for the editor to hide them behind a placeholder (json-skeleton.ts):
+  // a string full of brackets and escaped quotes, a long one-line array.
+  `"${'brackets {[ and \\"quotes\\" ]} '.repeat(4)}"`,
+  `[${Array.from({ length: 12 }, (_, i) => `"a,b]${i}"`).join(",")}]`,
 );
 
 const jsonLayout = fc
