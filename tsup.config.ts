@@ -1,5 +1,28 @@
 import { readFileSync } from "node:fs";
-import { defineConfig } from "tsup";
+import { defineConfig, type Options } from "tsup";
+
+type EsbuildPlugin = NonNullable<Options["esbuildPlugins"]>[number];
+
+/**
+ * commander requires node:child_process at load for executable subcommands, which neuradock
+ * has none of: that one require loaded ~40 of node's modules (sockets, streams, dgram) on every
+ * run. It becomes a require on first use. The build fails if commander's line changes.
+ */
+const lazyChildProcess: EsbuildPlugin = {
+  name: "commander-lazy-child-process",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, (args) => {
+      const text = readFileSync(args.path, "utf8");
+      const eager = "const childProcess = require('node:child_process');";
+      if (!text.includes(eager)) {
+        throw new Error(`${args.path}: no \`${eager}\` to make lazy (commander changed)`);
+      }
+      const lazy =
+        "const childProcess = { spawn: (...a) => require('node:child_process').spawn(...a) };";
+      return { contents: text.replace(eager, lazy), loader: "js" };
+    });
+  },
+};
 
 const pkg = JSON.parse(readFileSync("package.json", "utf8")) as { version: string };
 
@@ -27,6 +50,7 @@ export default defineConfig({
     "@decimalturn/toml-patch",
     "undici",
   ],
+  esbuildPlugins: [lazyChildProcess],
   banner: {
     js: '#!/usr/bin/env node\nimport { createRequire as __ndCreateRequire } from "node:module";\nconst require = __ndCreateRequire(import.meta.url);',
   },

@@ -1,4 +1,3 @@
-import { isatty } from "node:tty";
 /** What a command may touch of the process: passed in, so tests call commands directly. */
 export interface Io {
   stdout: { write(chunk: string): unknown };
@@ -21,7 +20,9 @@ export function processIo(): Io {
   const stdoutIsTTY = Boolean(process.stdout.isTTY);
   return {
     stdout: tolerateClosedPipe(process.stdout),
-    stderr: tolerateClosedPipe(process.stderr),
+    // Built on first write: most commands write nothing there, and a stderr that is a pipe
+    // would load node's whole socket layer (as node:tty does for isatty).
+    stderr: lazily(() => tolerateClosedPipe(process.stderr)),
     // process.stdin builds a stream on first access (~3 ms): only a confirmation prompt needs it.
     get stdin() {
       return process.stdin;
@@ -29,9 +30,27 @@ export function processIo(): Io {
     env,
     cwd: process.cwd(),
     stdoutIsTTY,
-    stdinIsTTY: isatty(0),
-    stderrIsTTY: isatty(2),
+    get stdinIsTTY() {
+      return isatty(0);
+    },
+    get stderrIsTTY() {
+      return isatty(2);
+    },
     color: wantsColor(env, stdoutIsTTY),
+  };
+}
+
+function isatty(fd: number): boolean {
+  return process.getBuiltinModule("node:tty").isatty(fd);
+}
+
+function lazily(make: () => Io["stdout"]): Io["stdout"] {
+  let out: Io["stdout"] | undefined;
+  return {
+    write: (chunk: string) => {
+      out ??= make();
+      return out.write(chunk);
+    },
   };
 }
 

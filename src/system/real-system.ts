@@ -1,5 +1,4 @@
 import { isUtf8 } from "node:buffer";
-import { randomBytes } from "node:crypto";
 import type { Stats } from "node:fs";
 import { constants as fsConstants } from "node:fs";
 import * as fs from "node:fs/promises";
@@ -214,6 +213,8 @@ async function writeFileAtomic(
     }
   }
   // Same directory as the target, so the rename cannot cross a file system.
+  // node:crypto only here, when a file is written: reading commands never load it.
+  const { randomBytes } = await import("node:crypto");
   const temp = join(dir, tempNameFor(basename(real), randomBytes(6).toString("hex")));
   let created = false;
   try {

@@ -8,7 +8,8 @@ import { qwenCode } from "./qwen-code.js";
 
 /**
  * Every tool neuradock binds: one adapter each (its files, owned paths, leak guards, wire
- * protocol). Adding a tool is its adapter file plus one line here (and its id in TOOLS).
+ * protocol). Adding a tool is its adapter file plus one line here (and its id in TOOLS, its
+ * name and protocol in tool-info.ts).
  */
 export const TOOL_ADAPTERS: Readonly<Record<ToolId, ToolAdapter>> = {
   "claude-code": claudeCode,

@@ -4,6 +4,7 @@ import type { TargetAdapter, ToolAdapter } from "./adapter.js";
 import { envValue, stringAt, trimUrl } from "./adapter.js";
 import { parseJsonTarget, requireObjectAt } from "./json-file.js";
 import { isSensitiveAt } from "./key-path.js";
+import { TOOL_INFO } from "./tool-info.js";
 
 const FIXED = ["ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL", "ANTHROPIC_MODEL"];
 
@@ -99,8 +100,7 @@ export const claudeSettingsAdapter: TargetAdapter = {
 /** Claude Code: one settings.json, Anthropic messages with a Bearer token. */
 export const claudeCode: ToolAdapter = {
   id: "claude-code",
-  label: "Claude Code",
+  ...TOOL_INFO["claude-code"],
   locationVars: ["CLAUDE_CONFIG_DIR"],
-  protocol: "anthropic-messages",
   files: [claudeSettingsAdapter],
 };

@@ -3,6 +3,7 @@ import type { LocateContext, TargetAdapter, ToolAdapter } from "./adapter.js";
 import { envValue, nodeRoot, stringAt, trimUrl } from "./adapter.js";
 import { parseDotenvTarget } from "./dotenv-file.js";
 import { parseJsonTarget, requireObjectAt } from "./json-file.js";
+import { TOOL_INFO } from "./tool-info.js";
 
 /** `$GEMINI_CLI_HOME/.gemini`, else `~/.gemini` (GEMINI_CLI_HOME replaces the home folder). */
 function geminiDir({ env, home, join }: LocateContext): string {
@@ -92,9 +93,8 @@ export const geminiSettingsAdapter: TargetAdapter = {
 /** Gemini CLI: the Gemini protocol (generateContent), key in `x-goog-api-key`. */
 export const geminiCli: ToolAdapter = {
   id: "gemini-cli",
-  label: "Gemini CLI",
+  ...TOOL_INFO["gemini-cli"],
   locationVars: ["GEMINI_CLI_HOME"],
-  protocol: "gemini",
   files: [geminiEnvAdapter, geminiSettingsAdapter],
   envWarnings(env) {
     // Variables exported in the shell beat ~/.gemini/.env (it never overrides them).

@@ -5,6 +5,7 @@ import { envValue, nodeRoot, stringAt, trimUrl } from "./adapter.js";
 import { codexProviderId } from "./codex-config.js";
 import { isObject } from "./doc-path.js";
 import { parseJsonTarget, requireObjectAt } from "./json-file.js";
+import { TOOL_INFO } from "./tool-info.js";
 
 /**
  * Provider ids opencode already knows (models.dev, its own): a block of ours under one of
@@ -123,9 +124,8 @@ export const opencodeConfigAdapter: TargetAdapter = {
 /** opencode: Anthropic Messages through an `@ai-sdk/anthropic` provider block of our own. */
 export const opencode: ToolAdapter = {
   id: "opencode",
-  label: "opencode",
+  ...TOOL_INFO.opencode,
   locationVars: ["XDG_CONFIG_HOME"],
-  protocol: "anthropic-messages",
   files: [opencodeConfigAdapter],
   envWarnings(env) {
     const why: Record<string, string> = {

@@ -1,7 +1,7 @@
 import { PROVIDER_LABELS } from "../config/nodes.js";
 import type { Config, ProviderId, ToolId } from "../config/types.js";
 import type { WireProtocol } from "./adapter.js";
-import { TOOL_ADAPTERS } from "./adapters.js";
+import { TOOL_INFO } from "./tool-info.js";
 
 /**
  * The wire protocols each relay is known to serve. A new-api deployment serves every protocol
@@ -35,7 +35,7 @@ export function protocolWarnings(
   ][]) {
     if (!binding || (tools && !tools.includes(tool))) continue;
     const account = config.accounts[binding.account];
-    const adapter = TOOL_ADAPTERS[tool];
+    const adapter = TOOL_INFO[tool];
     if (!account || !adapter) continue;
     const served = KNOWN[account.provider];
     if (served === "all" || served.includes(adapter.protocol)) continue;

@@ -4,6 +4,7 @@ import { envValue, nodeRoot, stringAt, trimUrl } from "./adapter.js";
 import { getAtPath, isObject } from "./doc-path.js";
 import { parseJsonTarget, requireArrayAt, requireObjectAt } from "./json-file.js";
 import { elementSegment } from "./key-path.js";
+import { TOOL_INFO } from "./tool-info.js";
 import type { JsonObject } from "./types.js";
 
 /**
@@ -117,9 +118,8 @@ function detectQwen(doc: JsonObject): { nodeUrl?: string; key?: string } {
 /** Qwen Code: OpenAI Chat Completions with a Bearer key, through a provider entry of our own. */
 export const qwenCode: ToolAdapter = {
   id: "qwen-code",
-  label: "Qwen Code",
+  ...TOOL_INFO["qwen-code"],
   locationVars: ["QWEN_HOME"],
-  protocol: "openai-chat",
   files: [qwenSettingsAdapter],
   envWarnings(env) {
     const out: string[] = [];
