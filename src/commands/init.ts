@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConfigNotFoundError, findConfigFile } from "../config/discover.js";
@@ -38,7 +37,7 @@ import type { Io } from "./io.js";
 export async function runInit(opts: InitCliOptions, io: Io): Promise<number> {
   const only = parseProvider(opts.provider);
   const system = await createSystemFor(io.env);
-  const { file, found } = await chooseFile(opts, io);
+  const { file, found } = await chooseFile(opts, io, system);
   const st = await system.stat(file);
   if (st && st.kind !== "file") throw new UsageError(`${file} is not a regular file`);
   const text = opts.force || !st ? null : await system.readFile(file);
@@ -81,7 +80,7 @@ export async function runInit(opts: InitCliOptions, io: Io): Promise<number> {
   );
   const accounts = [...newAccounts.values()].filter((n) => todo.some((a) => a.accountId === n.id));
 
-  const schema = opts.localSchema ? schemaPath() : SCHEMA_URL;
+  const schema = opts.localSchema ? await schemaPath(system) : SCHEMA_URL;
   let wrote: "created" | "updated" | "unchanged" | "manual";
   let written: NewAccount[] = accounts;
   if (existing === null) {
@@ -192,10 +191,15 @@ function report(
 async function chooseFile(
   opts: InitCliOptions,
   io: Io,
+  system: System,
 ): Promise<{ file: string; found: "given" | "discovered" | "default" }> {
   if (opts.config) return { file: resolve(io.cwd, opts.config), found: "given" };
   try {
-    return { file: await findConfigFile(io.cwd, io.env), found: "discovered" };
+    const found = await findConfigFile(io.cwd, io.env, process.platform, {
+      uid: process.getuid?.(),
+      system,
+    });
+    return { file: found, found: "discovered" };
   } catch (err) {
     if (!(err instanceof ConfigNotFoundError)) throw err;
   }
@@ -280,10 +284,10 @@ const NO_RELAY: TokenSource = {
 };
 
 /** The schema shipped with this installation (dist/ chunks and src/commands/ both find it). */
-function schemaPath(): string {
+async function schemaPath(system: System): Promise<string> {
   for (const rel of ["../schema/neuradock.schema.json", "../../schema/neuradock.schema.json"]) {
     const path = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(path)) return path;
+    if (await system.stat(path)) return path;
   }
   return join(dirname(fileURLToPath(import.meta.url)), "neuradock.schema.json");
 }

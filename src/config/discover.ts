@@ -1,7 +1,8 @@
-import { stat } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { ConfigError } from "../errors.js";
 import { homeDir, userConfigDir } from "../system/paths.js";
+import { createRealSystem } from "../system/real-system.js";
+import type { FileStat, System } from "../system/types.js";
 
 /**
  * Config discovery, exactly as docs/contract.md "Where the config file is" says. It is written out here
@@ -46,6 +47,8 @@ const IGNORED_NAMES = [
 ];
 
 export interface FindConfigOptions {
+  /** The disk, as every step sees it (default: the real one). */
+  system?: System;
   /** The effective uid (process.getuid()); undefined where there is none (Windows). */
   uid?: number | undefined;
   /** Whether a group is the owner's private group (default: read /etc/passwd and /etc/group). */
@@ -68,24 +71,25 @@ export async function findConfig(
   if (named !== undefined && named !== "") {
     return { file: resolve(cwd, named), source: "env" };
   }
+  const system = opts.system ?? createRealSystem();
   const home = resolve(homeDir(env, platform));
   const dirs = searchDirs(resolve(cwd), home);
   for (const dir of dirs) {
-    const file = await firstFile(dir);
+    const file = await firstFile(system, dir);
     if (file) {
-      await checkTrusted(file, home, platform, opts);
+      await checkTrusted(system, file, home, platform, opts);
       return { file, source: "search" };
     }
   }
   const userDir = userConfigDir(env, platform);
-  const user = await firstFile(userDir);
+  const user = await firstFile(system, userDir);
   if (user) {
-    await checkTrusted(user, home, platform, opts);
+    await checkTrusted(system, user, home, platform, opts);
     return { file: user, source: "user-dir" };
   }
   const ignored: string[] = [];
   for (const name of IGNORED_NAMES) {
-    if ((await fileStat(join(cwd, name)))?.isFile()) ignored.push(name);
+    if ((await fileStat(system, join(cwd, name)))?.kind === "file") ignored.push(name);
   }
   const searched =
     dirs.length === 1 ? (dirs[0] as string) : `${dirs[0]} and its parents up to ${dirs.at(-1)}`;
@@ -97,7 +101,7 @@ export async function findConfigFile(
   cwd: string,
   env: NodeJS.ProcessEnv,
   platform: NodeJS.Platform = process.platform,
-  opts?: FindConfigOptions,
+  opts: FindConfigOptions = { uid: process.getuid?.() },
 ): Promise<string> {
   return (await findConfig(cwd, env, platform, opts)).file;
 }
@@ -119,21 +123,21 @@ function searchDirs(cwd: string, home: string): string[] {
   return dirs;
 }
 
-async function fileStat(path: string) {
+async function fileStat(system: System, path: string): Promise<FileStat | undefined> {
   try {
-    return await stat(path);
+    return (await system.stat(path)) ?? undefined;
   } catch {
     return undefined;
   }
 }
 
-async function firstFile(dir: string): Promise<string | undefined> {
+async function firstFile(system: System, dir: string): Promise<string | undefined> {
   for (const name of CONFIG_NAMES) {
     const path = join(dir, name);
     // A directory of that name is not a config; anything else (even unreadable) is found,
     // so that loading reports what is wrong with it rather than looking elsewhere.
-    const st = await fileStat(path);
-    if (st && !st.isDirectory()) return path;
+    const st = await fileStat(system, path);
+    if (st && st.kind !== "directory") return path;
   }
   return undefined;
 }
@@ -144,6 +148,7 @@ async function firstFile(dir: string): Promise<string | undefined> {
  * the home directory's owner count as the user's (sudo with the user's HOME).
  */
 async function checkTrusted(
+  system: System,
   file: string,
   home: string,
   platform: NodeJS.Platform,
@@ -151,7 +156,7 @@ async function checkTrusted(
 ): Promise<void> {
   const { uid } = opts;
   if (platform === "win32" || uid === undefined) return;
-  const st = await fileStat(file);
+  const st = await fileStat(system, file);
   if (!st) return; // vanished or unreadable: loading reports it
   const refuse = (why: string, fix: string): never => {
     throw new ConfigError([
@@ -165,7 +170,7 @@ async function checkTrusted(
   };
   const owners = new Set([uid]);
   if (uid === 0) {
-    const homeOwner = (await fileStat(home))?.uid;
+    const homeOwner = (await fileStat(system, home))?.uid;
     if (homeOwner !== undefined) owners.add(homeOwner);
   }
   if (!owners.has(st.uid)) {
@@ -176,7 +181,8 @@ async function checkTrusted(
   // (umask 002 distributions give every new file that bit).
   const writableBy =
     (st.mode & 0o002) !== 0 ||
-    (groupWritable && !(await (opts.isPrivateGroup ?? isPrivateGroup)(st.gid, st.uid)));
+    (groupWritable &&
+      !(await (opts.isPrivateGroup ?? ((g, o) => isPrivateGroup(system, g, o)))(st.gid, st.uid)));
   if (writableBy) {
     const mode = (st.mode & 0o777).toString(8).padStart(4, "0");
     const who =
@@ -190,9 +196,8 @@ async function checkTrusted(
 }
 
 /** The group has no member but the file's owner: their user-private group (or no group file). */
-async function isPrivateGroup(gid: number, owner: number): Promise<boolean> {
-  const { readFile } = await import("node:fs/promises");
-  const read = (f: string) => readFile(f, "utf8").catch(() => null);
+async function isPrivateGroup(system: System, gid: number, owner: number): Promise<boolean> {
+  const read = (f: string) => system.readFile(f).catch(() => null);
   const [passwd, group] = await Promise.all([read("/etc/passwd"), read("/etc/group")]);
   if (passwd === null || group === null) return false;
   const users = passwd.split("\n").map((l) => l.split(":"));

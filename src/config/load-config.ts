@@ -56,15 +56,16 @@ export interface LoadConfigOptions {
  */
 export async function loadConfig(opts: LoadConfigOptions): Promise<Config> {
   const given = opts.configPath;
+  const system = opts.system ?? createRealSystem();
   const file = given
     ? resolve(opts.cwd, given)
-    : (await findConfig(opts.cwd, opts.env, opts.platform)).file;
+    : (await findConfig(opts.cwd, opts.env, opts.platform, { uid: process.getuid?.(), system }))
+        .file;
   const shown = given ?? displayPath(file, opts.cwd);
   const fail = (message: string, line = 1, col = 1): never => {
     throw new ConfigError([{ file: shown, line, col, message }]);
   };
 
-  const system = opts.system ?? createRealSystem();
   // The errno code of a failed read ("EACCES"), from the error or a TargetError's message.
   const codeOf = (err: unknown) =>
     errnoCode(err) ?? /\((E[A-Z]+)\)$/.exec((err as Error).message ?? "")?.[1] ?? "error";

@@ -176,3 +176,30 @@ describe("loadConfig file names in messages", () => {
     expect(config.file).toBe(join(cwd, "other.yaml"));
   });
 });
+
+describe("discovery reads the disk through the System it is given", () => {
+  it("finds the file the System holds, and applies the trust check to the System's owner and mode", async () => {
+    const { createMemorySystem } = await import("../../support/memory-system.js");
+    const { findConfig } = await import("../../../src/config/discover.js");
+    const uid = 1000;
+    const files = {
+      "/home/u/work/neuradock.yaml": { content: "version: 1\n", mode: 0o600, uid, gid: uid },
+    };
+    const system = createMemorySystem(files);
+    const found = await findConfig("/home/u/work/sub", { HOME: "/home/u" }, "linux", {
+      uid,
+      system,
+    });
+    expect(found).toEqual({ file: "/home/u/work/neuradock.yaml", source: "search" });
+    // Nothing of it is on the real disk: the same search without the System finds nothing.
+    await expect(
+      findConfig("/home/u/work/sub", { HOME: "/home/u" }, "linux", { uid }),
+    ).rejects.toBeInstanceOf(ConfigNotFoundError);
+    const shared = createMemorySystem({
+      "/home/u/work/neuradock.yaml": { content: "version: 1\n", mode: 0o666, uid, gid: uid },
+    });
+    await expect(
+      findConfig("/home/u/work", { HOME: "/home/u" }, "linux", { uid, system: shared }),
+    ).rejects.toThrow(/writable by group and others/);
+  });
+});
