@@ -248,6 +248,16 @@ export function checkRulesWithWarnings(
         );
       }
     }
+    // A model from a ${VAR} that came out empty (the schema saw only the reference): the tool
+    // would be set up with no model at all (qwen-code: a provider entry with the id "").
+    if (typeof binding.model === "string" && binding.model.trim() === "") {
+      add(
+        [...here, "model"],
+        hidden([...here, "model"])
+          ? `bindings.${tool}.model is empty (its variable is unset or blank); set it or remove model`
+          : `bindings.${tool}.model must not be empty`,
+      );
+    }
     if (Array.isArray(binding.token)) {
       const seen = new Map<string, number>();
       binding.token.forEach((entry, i) => {

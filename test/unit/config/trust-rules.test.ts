@@ -80,3 +80,31 @@ describe("NEURADOCK_STATE_DIR", () => {
     expect(io.err()).toContain("NEURADOCK_STATE_DIR must be an absolute path");
   });
 });
+
+describe("a model from ${VAR} that comes out empty", () => {
+  const yaml = (model: string) =>
+    `version: 1\naccounts:\n  a:\n    provider: newapi\n    url: https://relay.example.com\n    user_id: 1\n    access_token: \${T}\nbindings:\n  qwen-code:\n    account: a\n    token: t\n    model: "${model}"\n`;
+
+  it("is an error naming file:line:col (a blank model too), not a provider entry with id ''", async () => {
+    for (const [model, env] of [
+      ["${QWEN_MODEL}", { QWEN_MODEL: "" }],
+      ["${QWEN_MODEL:-}", {}],
+      ["${QWEN_MODEL}", { QWEN_MODEL: "   " }],
+      ["  ", {}],
+    ] as const) {
+      const r = await validate(yaml(model), { T: "access-token-0123456789", ...env });
+      expect(r.code, model).toBe(1);
+      expect(r.err, model).toMatch(
+        /neuradock\.yaml:12:\d+: bindings\.qwen-code\.model (is empty|must not be empty)/,
+      );
+    }
+  });
+
+  it("a model that is there stays valid", async () => {
+    const r = await validate(yaml("${QWEN_MODEL}"), {
+      T: "access-token-0123456789",
+      QWEN_MODEL: "qwen3-coder-plus",
+    });
+    expect(r.code, r.err).toBe(0);
+  });
+});
