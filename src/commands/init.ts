@@ -1,7 +1,7 @@
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConfigNotFoundError, findConfigFile } from "../config/discover.js";
-import type { Account, ProviderId } from "../config/types.js";
+import type { Account, ProviderId, ToolId } from "../config/types.js";
 import { TargetError, UsageError } from "../errors.js";
 import { type CurrentSetup, detectSetups, type ReadFile } from "../init/detect.js";
 import {
@@ -28,6 +28,9 @@ import type { TargetFile } from "../targets/types.js";
 import { relayName } from "../untrusted.js";
 import type { InitCliOptions } from "./cli-options.js";
 import type { Io } from "./io.js";
+
+/** Tools whose binding needs a model (the schema requires it): qwen-code picks its provider entry by it. */
+const NEEDS_MODEL: ReadonlySet<ToolId> = new Set<ToolId>(["qwen-code"]);
 
 /**
  * `neuradock init`: adopt what the tools use now. Detect (the adapters read the tools' files),
@@ -72,8 +75,28 @@ export async function runInit(opts: InitCliOptions, io: Io): Promise<number> {
     await source?.close();
   }
 
+  // A tool whose binding needs a model (qwen-code: the id of its provider entry) keeps the one
+  // it uses now; without one it is not bound yet.
+  for (const a of todo) {
+    if (a.token && NEEDS_MODEL.has(a.setup.tool) && a.setup.model === undefined) {
+      a.token = undefined;
+      a.note = `${a.setup.tool} names no model in its settings: add the binding yourself with model: <the model id>`;
+    }
+  }
   const bindings: NewBinding[] = todo.flatMap((a) =>
-    a.token ? [{ tool: a.setup.tool, account: a.accountId, token: a.token, node: a.node }] : [],
+    a.token
+      ? [
+          {
+            tool: a.setup.tool,
+            account: a.accountId,
+            token: a.token,
+            node: a.node,
+            ...(NEEDS_MODEL.has(a.setup.tool) && a.setup.model !== undefined
+              ? { model: a.setup.model }
+              : {}),
+          },
+        ]
+      : [],
   );
   const pending: PendingBinding[] = todo.flatMap((a) =>
     a.token ? [] : [{ tool: a.setup.tool, account: a.accountId, todo: a.note ?? "" }],

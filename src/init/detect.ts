@@ -14,6 +14,8 @@ export interface CurrentSetup {
   key?: Secret;
   /** The tool's own name for the relay (Codex's model_provider). */
   providerId?: string;
+  /** The model the tool uses, where its binding needs one (qwen-code). */
+  model?: string;
 }
 
 /** A tool left out of the adoption, and why (a file that cannot be parsed, say). */
@@ -53,6 +55,7 @@ export function detectSetups(
       merged.nodeUrl ??= part.nodeUrl;
       merged.key ??= part.key;
       merged.providerId ??= part.providerId;
+      merged.model ??= part.model;
     }
     if (merged.nodeUrl === undefined || !isWebUrl(merged.nodeUrl)) continue;
     if (hasUserInfo(merged.nodeUrl)) {
@@ -69,6 +72,7 @@ export function detectSetups(
       nodeUrl: merged.nodeUrl,
       ...(merged.key !== undefined ? { key: new Secret(merged.key) } : {}),
       ...(merged.providerId !== undefined ? { providerId: merged.providerId } : {}),
+      ...(merged.model !== undefined ? { model: merged.model } : {}),
     });
   }
   return { setups, skipped };

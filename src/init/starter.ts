@@ -14,6 +14,8 @@ export interface NewBinding {
   account: string;
   token: { id: number; name: string; unique: boolean };
   node: string;
+  /** The model the tool uses now (written for a tool whose binding needs one: qwen-code). */
+  model?: string;
 }
 
 /** A tool found set up but not yet bindable: said in a comment, and on stdout. */
@@ -120,6 +122,8 @@ export function addToConfig(
       else root.items.push(pair(key, map, { space: root.items.length > 0 }));
     }
     if (!isMap(map)) return false;
+    // The starter's empty `bindings: {}` (nothing bindable yet) grows into a block mapping.
+    if (map.flow && map.items.length === 0) map.flow = false;
     map.items.push(...items);
     return true;
   };
@@ -174,6 +178,7 @@ function bindingNode(doc: Document, b: NewBinding): YAMLMap {
     m.items.push(pair("token", byId));
   }
   if (b.node !== "default") m.items.push(pair("node", doc.createNode(b.node)));
+  if (b.model !== undefined) m.items.push(pair("model", doc.createNode(literal(b.model))));
   return m;
 }
 

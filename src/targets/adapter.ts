@@ -21,6 +21,8 @@ export interface DetectedSetup {
   key?: string;
   /** The name the tool knows the relay by (Codex's `model_provider`): a preferred account id. */
   providerId?: string;
+  /** The model the tool is set to use, where a binding needs it (qwen-code's provider entry). */
+  model?: string;
 }
 
 /**

@@ -97,7 +97,7 @@ export const qwenSettingsAdapter: TargetAdapter = {
  * in `modelProviders.openai`, its key from the settings' `env` when it is there; else the
  * older `security.auth.baseUrl`/`apiKey`. Only for the OpenAI auth type.
  */
-function detectQwen(doc: JsonObject): { nodeUrl?: string; key?: string } {
+function detectQwen(doc: JsonObject): { nodeUrl?: string; key?: string; model?: string } {
   if (stringAt(doc, ["security", "auth", "selectedType"]) !== "openai") return {};
   const model = stringAt(doc, ["model", "name"]);
   const wantBase = stringAt(doc, ["model", "baseUrl"]);
@@ -112,7 +112,11 @@ function detectQwen(doc: JsonObject): { nodeUrl?: string; key?: string } {
   const key =
     (envKey !== undefined ? stringAt(doc, ["env", envKey]) : undefined) ??
     stringAt(doc, ["security", "auth", "apiKey"]);
-  return { nodeUrl: base === undefined ? undefined : nodeRoot(base), key };
+  return {
+    nodeUrl: base === undefined ? undefined : nodeRoot(base),
+    key,
+    ...(model !== undefined ? { model } : {}),
+  };
 }
 
 /** Qwen Code: OpenAI Chat Completions with a Bearer key, through a provider entry of our own. */

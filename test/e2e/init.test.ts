@@ -185,6 +185,46 @@ describe("neuradock init", () => {
     expect(await readConfig()).toBe(text);
   });
 
+  it("adopts qwen-code with the model its settings use (its binding needs one), in block style", async () => {
+    const key = `sk-${RELAY.tokens[0]!.key}`;
+    await mkdir(join(home, ".qwen"));
+    await writeFile(
+      join(home, ".qwen", "settings.json"),
+      `{\n  "security": { "auth": { "selectedType": "openai" } },\n  "model": { "name": "qwen3-coder-plus" },\n  "modelProviders": { "openai": [ { "id": "qwen3-coder-plus", "baseUrl": "${gw.url}/v1", "envKey": "MY_QWEN_KEY" } ] },\n  "env": { "MY_QWEN_KEY": "${key}" }\n}\n`,
+    );
+    const first = await runCli(["init"]);
+    expect(first.code, first.stderr).toBe(0);
+    const env = { NEWAPI_USER_ID: String(RELAY.id), NEWAPI_ACCESS_TOKEN: RELAY.accessToken! };
+    const second = await runCli(["init"], env);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout).toContain("qwen-code: uses");
+    expect(second.stdout).toContain("bound to token 'main' (id 31) of account 'local'");
+    const text = await readConfig();
+    expect(parse(text).bindings).toEqual({
+      "qwen-code": { account: "local", token: "main", model: "qwen3-coder-plus" },
+    });
+    // The `bindings: {}` of the first run grows into a block, not a flow mapping.
+    expect(text).toContain("\nbindings:\n  qwen-code:\n    account: local\n");
+    const valid = await runCli(["validate"], env);
+    expect(valid.code, valid.stderr).toBe(0);
+    const plan = await runCli(["plan"], env);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).not.toContain("model.name");
+
+    // Without model.name there is no model to bind with: said, not written as an invalid binding.
+    await rm(configPath());
+    await writeFile(
+      join(home, ".qwen", "settings.json"),
+      `{ "security": { "auth": { "selectedType": "openai", "baseUrl": "${gw.url}/v1", "apiKey": "${key}" } } }\n`,
+    );
+    const none = await runCli(["init"], env);
+    expect(none.code, none.stderr).toBe(0);
+    expect(none.stdout).toContain("qwen-code names no model in its settings");
+    expect(parse(await readConfig()).bindings).toEqual({});
+    const after = await runCli(["validate"], env);
+    expect(after.code, after.stderr).toBe(0);
+  });
+
   it("uses an account already in the file and its own variables", async () => {
     await writeClaude(gw.url, `sk-${ALICE.tokens[0]!.key}`);
     await writeFile(

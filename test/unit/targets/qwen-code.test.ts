@@ -201,7 +201,11 @@ describe("qwen-code adapter", () => {
         model: { name: "m", baseUrl: "https://relay.example.com/v1" },
       }),
     );
-    expect(qwenSettingsAdapter.detect?.(doc)).toEqual({ nodeUrl: NODE, key: "sk-mine" });
+    expect(qwenSettingsAdapter.detect?.(doc)).toEqual({
+      nodeUrl: NODE,
+      key: "sk-mine",
+      model: "m",
+    });
     const target = {
       id: "qwen-settings",
       tool: "qwen-code" as const,
@@ -213,8 +217,8 @@ describe("qwen-code adapter", () => {
       [{ kind: "present", target, text: "", sha256: "", doc }],
       ADAPTERS,
     );
-    expect(setups.map((s) => [s.tool, s.nodeUrl, s.key?.reveal()])).toEqual([
-      ["qwen-code", NODE, "sk-mine"],
+    expect(setups.map((s) => [s.tool, s.nodeUrl, s.key?.reveal(), s.model])).toEqual([
+      ["qwen-code", NODE, "sk-mine", "m"],
     ]);
     // Qwen OAuth: nothing to adopt.
     expect(
