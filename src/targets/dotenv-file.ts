@@ -152,7 +152,7 @@ export function applyDotenvPlan(text: string | null, plan: FilePlan): string | n
     const key = change.path[0] as string;
     if (change.path.length !== 1) throw new Error(`internal error: .env path ${change.path}`);
     const value = change.action === "delete" ? undefined : change.after;
-    out = editKey(plan.file, out, key, value, change.insertAfter);
+    out = editKey(plan.file, out, key, value, change.insertAfter, change.raw);
     if (value === undefined) deleteAtPath(intended, change.path);
     else setAtPath(intended, change.path, value);
   }
@@ -171,20 +171,24 @@ function editKey(
   key: string,
   value: JsonValue | undefined,
   insertAfter: string | null | undefined,
+  raw?: string,
 ): string {
   const { entries, eol } = parseEntries(text);
   const entry = entries.find((e) => e.key === key);
   if (value !== undefined && typeof value !== "string") {
     throw new Error(`internal error: .env values are strings (${key})`);
   }
+  // A restored value goes back as it was written (`'a` stays `'a`), when that reads as it.
+  const source =
+    raw !== undefined && !/[\r\n]/.test(raw) && dotenvValue(raw) === value ? raw : undefined;
   if (entry && value !== undefined) {
-    const encoded = encodeValue(file, key, value, entry.raw.text);
+    const encoded = source ?? encodeValue(file, key, value, entry.raw.text);
     return text.slice(0, entry.raw.start) + encoded + text.slice(entry.raw.end);
   }
   if (entry) return removeLines(text, entry.lines);
   if (value === undefined) return text;
   const exported = entries.length > 0 && entries.every((e) => isExported(text, e));
-  const line = `${exported ? "export " : ""}${key}=${encodeValue(file, key, value)}`;
+  const line = `${exported ? "export " : ""}${key}=${source ?? encodeValue(file, key, value)}`;
   const after = insertAfter === undefined ? undefined : entries.find((e) => e.key === insertAfter);
   if (insertAfter === null && entries[0])
     return insertLineAt(text, entries[0].lines.start, line, eol);
@@ -213,4 +217,9 @@ function removeLines(text: string, lines: { start: number; end: number }): strin
     return before.slice(0, -cut);
   }
   return text.slice(0, lines.start) + text.slice(lines.end);
+}
+
+/** The value of `key` as written in the file (quotes included), for a later restore. */
+export function rawDotenvValueAt(text: string, key: string): string | undefined {
+  return parseEntries(text).entries.find((e) => e.key === key)?.raw.text;
 }

@@ -1,5 +1,5 @@
 import type { FilePlan } from "../model/types.js";
-import { applyDotenvPlan } from "./dotenv-file.js";
+import { applyDotenvPlan, rawDotenvValueAt } from "./dotenv-file.js";
 import { applyJsonPlan, emptyObjectInner, inlineShapeAt, rawJsonValueAt } from "./json-file.js";
 import { applyTomlPlan, rawTomlValueAt } from "./toml-file.js";
 import type { FileFormat, KeyPath } from "./types.js";
@@ -15,6 +15,10 @@ export function rawValueAt(
 ): { raw: string; rawKey: string } | undefined {
   try {
     if (format === "json" || format === "jsonc") return rawJsonValueAt(text, path);
+    if (format === "dotenv") {
+      const raw = path.length === 1 ? rawDotenvValueAt(text, path[0] as string) : undefined;
+      return raw === undefined ? undefined : { raw, rawKey: "" };
+    }
     return format === "toml" ? rawTomlValueAt(text, path) : undefined;
   } catch {
     return undefined;

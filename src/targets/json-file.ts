@@ -219,7 +219,10 @@ interface JsonFormat {
 /** Indentation, line ending and layout as the file already uses them. */
 export function detectJsonFormat(text: string): JsonFormat {
   const eol = text.includes("\r\n") ? "\r\n" : "\n";
-  const body = text.trim();
+  // The root object's own text: a comment line before it does not make a one-line file spread.
+  const root = parseTree(text);
+  const body =
+    root?.type === "object" ? text.slice(root.offset, root.offset + root.length) : text.trim();
   const compact = body.length > 2 && !/[\r\n]/.test(body);
   const indent = /^([ \t]+)["{[\]}]/m.exec(text)?.[1];
   if (indent?.startsWith("\t")) return { insertSpaces: false, tabSize: 1, eol, compact };

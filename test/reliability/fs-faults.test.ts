@@ -186,6 +186,75 @@ describe("shapes on disk", () => {
   });
 });
 
+// The tools of tools.md: a fault on any of their files rolls back the ones already written
+// (Gemini CLI's .env, opencode's JSONC, Qwen Code's settings.json with its array element).
+describe("injected faults: Gemini CLI, opencode, Qwen Code", () => {
+  const MORE = `
+  gemini-cli:
+    account: personal
+    token: claude
+    model: gemini-2.5-pro
+  opencode:
+    account: personal
+    token: claude
+    model: claude-sonnet-4-5
+  qwen-code:
+    account: personal
+    token: claude
+    model: qwen3-coder-plus
+`;
+  const more = () => ({
+    geminiEnv: join(home, ".gemini", ".env"),
+    geminiSettings: join(home, ".gemini", "settings.json"),
+    opencode: join(home, ".config", "opencode", "opencode.json"),
+    qwen: join(home, ".qwen", "settings.json"),
+  });
+  const snapshotMore = async () => {
+    const out: Record<string, string | null> = await snapshot();
+    for (const f of Object.values(more())) out[f] = await readFile(f, "utf8").catch(() => null);
+    return out;
+  };
+  beforeEach(async () => {
+    await writeFile(join(home, "neuradock.yaml"), demoConfigYaml(gw.url) + BINDINGS + MORE);
+    await mkdir(join(home, ".gemini"));
+    await mkdir(join(home, ".qwen"));
+    await writeFile(more().geminiEnv, "# mine\nexport GEMINI_API_KEY='user-own'\n");
+    await writeFile(
+      more().qwen,
+      '{\n  // mine\n  "modelProviders": {\n    "openai": [\n      { "id": "m", "envKey": "MY_KEY" }\n    ]\n  }\n}\n',
+    );
+  });
+  for (const fault of [
+    "write:ENOSPC:opencode.json",
+    "rename:EBUSY:.env",
+    "write:EROFS:settings.json",
+    "rename:EBUSY:settings.json",
+  ]) {
+    it(`${fault}: clear error, every file as it was`, async () => {
+      const before = await snapshotMore();
+      const run = await runApply({ NEURADOCK_TEST_FAULT: fault });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/^error: .*cannot write: /);
+      expect(run.stderr).not.toMatch(/internal error|at .*\.js:\d+/);
+      expect(await snapshotMore()).toEqual(before);
+      expect(existsSync(join(home, "state", "ledger.json"))).toBe(false);
+      for (const d of [".gemini", ".qwen", ".claude", ".codex"]) {
+        expect((await readdir(join(home, d))).filter((n) => n.endsWith(".tmp"))).toEqual([]);
+      }
+    });
+  }
+  it("without the fault the same apply binds all of them, and removal gives every byte back", async () => {
+    const before = await snapshotMore();
+    expect((await runApply()).code).toBe(0);
+    expect(await readFile(more().qwen, "utf8")).toContain("NEURADOCK_QWEN_CODE_API_KEY");
+    await writeFile(join(home, "neuradock.yaml"), demoConfigYaml(gw.url));
+    const removal = await runApply();
+    expect(removal.stderr).toBe("");
+    const after = await snapshotMore();
+    for (const f of Object.values(more())) expect(after[f], f).toBe(before[f]);
+  });
+});
+
 // Real faults need mounts or another user: only as root (CI containers usually are).
 describe("real faults (as root; loud when not)", () => {
   const mountTmpfs = (dir: string, size: string) => {

@@ -13,6 +13,7 @@ import {
   configYaml,
   userGeminiEnv,
   userGeminiSettings,
+  userQwenSettings,
 } from "./support/fixtures.js";
 
 // SIGKILL `applyPlan` (real System, big files) at random moments, RUNS times, seeded: every
@@ -47,6 +48,7 @@ const files = () => ({
   geminiEnv: join(home, ".gemini", ".env"),
   geminiSettings: join(home, ".gemini", "settings.json"),
   opencode: join(home, ".config", "opencode", "opencode.json"),
+  qwen: join(home, ".qwen", "settings.json"),
   ledger: join(state, "ledger.json"),
 });
 
@@ -149,6 +151,8 @@ beforeAll(async () => {
   await mkdir(join(home, ".gemini"));
   await writeFile(files().geminiEnv, userGeminiEnv());
   await writeFile(files().geminiSettings, userGeminiSettings());
+  await mkdir(join(home, ".qwen"));
+  await writeFile(files().qwen, userQwenSettings());
   await writeFile(files().settings, bigSettings());
   await writeFile(files().config, bigConfig());
   bindCfg = resolve(home, "bind.yaml");
@@ -221,9 +225,13 @@ describe("SIGKILL during apply", () => {
 
       const leftBehind = (
         await Promise.all(
-          [join(home, ".claude"), join(home, ".codex"), join(home, ".gemini"), state].map((d) =>
-            readdir(d),
-          ),
+          [
+            join(home, ".claude"),
+            join(home, ".codex"),
+            join(home, ".gemini"),
+            join(home, ".qwen"),
+            state,
+          ].map((d) => readdir(d)),
         )
       )
         .flat()
@@ -237,6 +245,7 @@ describe("SIGKILL during apply", () => {
         ...(await readdir(join(home, ".codex"))),
         ...(await readdir(join(home, ".gemini"))),
         ...(await readdir(join(home, ".config", "opencode"))),
+        ...(await readdir(join(home, ".qwen"))),
         ...(await readdir(state)),
         ...(await readdir(join(state, "backups"))),
       ].filter((n) => n.endsWith(".tmp"));

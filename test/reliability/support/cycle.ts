@@ -13,7 +13,10 @@ export function keyFor(seed: number, tool: string): string {
 }
 
 function stubTokens(seed: number) {
-  return stubTokenSource((name) => keyFor(seed, name), ["claude", "codex", "gemini", "opencode"]);
+  return stubTokenSource(
+    (name) => keyFor(seed, name),
+    ["claude", "codex", "gemini", "opencode", "qwen"],
+  );
 }
 
 export interface CycleInput {

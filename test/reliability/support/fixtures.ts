@@ -44,6 +44,10 @@ accounts:
     account: personal
     token: opencode
     model: claude-sonnet-4-5
+  qwen-code:
+    account: personal
+    token: qwen
+    model: qwen3-coder-plus
 `;
 }
 
@@ -57,4 +61,17 @@ export function userGeminiEnv(): string {
 /** A user's ~/.gemini/settings.json with comments (JSONC). */
 export function userGeminiSettings(): string {
   return '{\n  // mine\n  "security": { "auth": { "selectedType": "oauth-personal" } }\n}\n';
+}
+
+/**
+ * A user's ~/.qwen/settings.json (JSONC): their own provider entries in the array neuradock
+ * adds one element to, their own key, comments.
+ */
+export function userQwenSettings(entries = 200): string {
+  const list = Array.from(
+    { length: entries },
+    (_, i) =>
+      `      { "id": "model-${i}", "baseUrl": "https://mine-${i}.example/v1", "envKey": "MY_KEY_${i}" }`,
+  ).join(",\n");
+  return `{\n  // mine\n  "security": { "auth": { "selectedType": "qwen-oauth", "apiKey": "user-own-key" } },\n  "modelProviders": {\n    "openai": [\n${list} // last of mine\n    ]\n  },\n  "$version": 4\n}\n`;
 }
