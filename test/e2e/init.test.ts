@@ -225,6 +225,65 @@ describe("neuradock init", () => {
     expect(after.code, after.stderr).toBe(0);
   });
 
+  it("adopts gemini-cli, opencode and qwen-code; plan then converges on them", async () => {
+    const key = `sk-${RELAY.tokens[0]!.key}`;
+    const gemini = join(home, ".gemini");
+    await mkdir(gemini, { recursive: true });
+    await writeFile(
+      join(gemini, ".env"),
+      `# mine\nGEMINI_API_KEY=${key}\nGOOGLE_GEMINI_BASE_URL=${gw.url}\nGEMINI_MODEL=gemini-2.5-pro\n`,
+    );
+    await writeFile(
+      join(gemini, "settings.json"),
+      '{\n  // mine\n  "security": { "auth": { "selectedType": "gemini-api-key" } }\n}\n',
+    );
+    const opencode = join(home, ".config", "opencode");
+    await mkdir(opencode, { recursive: true });
+    await writeFile(
+      join(opencode, "opencode.json"),
+      `{\n  // mine\n  "provider": {\n    "relay": {\n      "npm": "@ai-sdk/anthropic",\n      "options": { "baseURL": "${gw.url}/v1", "apiKey": "${key}" },\n      "models": { "claude-sonnet-4-5": {} }\n    }\n  },\n  "model": "relay/claude-sonnet-4-5"\n}\n`,
+    );
+    const qwen = join(home, ".qwen");
+    await mkdir(qwen, { recursive: true });
+    const qwenText = `{\n  // mine\n  "security": { "auth": { "selectedType": "openai" } },\n  "env": { "RELAY_KEY": "${key}" },\n  "modelProviders": { "openai": [ { "id": "qwen3-coder-plus", "baseUrl": "${gw.url}/v1", "envKey": "RELAY_KEY" } ] },\n  "model": { "name": "qwen3-coder-plus" },\n  "$version": 4\n}\n`;
+    await writeFile(join(qwen, "settings.json"), qwenText);
+    const env = { NEWAPI_USER_ID: String(RELAY.id), NEWAPI_ACCESS_TOKEN: RELAY.accessToken! };
+    const r = await runCli(["init"], env);
+    expect(r.code, r.stderr).toBe(0);
+    for (const tool of ["gemini-cli", "opencode", "qwen-code"]) {
+      expect(r.stdout).toMatch(
+        new RegExp(`${tool}: uses .*\\n\\s+bound to token 'main' \\(id 31\\) of account 'relay'`),
+      );
+    }
+    const text = await readConfig();
+    for (const secret of demoSecrets()) {
+      expect(r.stdout + r.stderr + text).not.toContain(secret);
+    }
+    expect(parse(text).bindings).toEqual({
+      "gemini-cli": { account: "relay", token: "main" },
+      opencode: { account: "relay", token: "main" },
+      "qwen-code": { account: "relay", token: "main", model: "qwen3-coder-plus" },
+    });
+    // Gemini CLI and opencode were set up the way neuradock writes them: nothing to change.
+    const plan = await runCli(["plan"], env);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).not.toMatch(/gemini-cli|opencode/);
+    // Qwen Code moves to an entry of neuradock's own; the user's entry and key stay.
+    expect(plan.stdout).toContain("modelProviders.openai[envKey=NEURADOCK_QWEN_CODE_API_KEY]");
+    const apply = await runCli(["apply", "-y"], env);
+    expect(apply.code, apply.stderr).toBe(0);
+    const after = await readFile(join(qwen, "settings.json"), "utf8");
+    expect(after).toContain('"envKey": "RELAY_KEY"');
+    const converged = await runCli(["plan", "--detailed-exitcode"], env);
+    expect(converged.stdout + converged.stderr).toContain("No changes.");
+    expect(converged.code).toBe(0);
+    // Unbinding gives Qwen Code its own setup back, byte for byte.
+    await writeFile(configPath(), text.replace(/\nbindings:[\s\S]*$/, "\nbindings: {}\n"));
+    const removal = await runCli(["apply", "-y"], env);
+    expect(removal.code, removal.stderr).toBe(0);
+    expect(await readFile(join(qwen, "settings.json"), "utf8")).toBe(qwenText);
+  });
+
   it("uses an account already in the file and its own variables", async () => {
     await writeClaude(gw.url, `sk-${ALICE.tokens[0]!.key}`);
     await writeFile(
