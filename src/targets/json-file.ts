@@ -398,7 +398,7 @@ function setExactly(
         : (props) => (insertAfter === null ? 0 : positionAfter(props, insertAfter)),
   });
   if (!raw) return text;
-  const inline = inlineInsertion(text, path, raw, comma);
+  const inline = inlineInsertion(text, path, raw, comma) ?? inlineAppend(text, path, value, raw);
   if (inline !== null) return inline;
   if (!formattingOptions) {
     // A one-line file: the new text follows its spacing (jsonc-parser always writes `": "`).
@@ -460,6 +460,33 @@ function inlineInsertion(
   const property = `${key}:${sp}${value}`;
   const content = m[1] ? `,${csp}${property}` : `${property},${csp}`;
   return text.slice(0, raw.offset) + content + text.slice(raw.offset);
+}
+
+/**
+ * A new element at the end of an existing one-line array (`"openai": [{ "id": "a" }]`) stays on
+ * that line, `, {…}` after the last element and spaced as the array is, so removing it (with the
+ * separator before it) gives back the very bytes; jsonc-parser would spread the array over lines.
+ */
+function inlineAppend(
+  text: string,
+  path: KeyPath,
+  value: JsonValue,
+  raw: { offset: number; length: number },
+): string | null {
+  if (raw.length !== 0 || path.length < 2) return null;
+  const parent = findAt(parseTree(text), path.slice(0, -1));
+  const last = parent?.children?.at(-1);
+  if (parent?.type !== "array" || !last) return null;
+  const own = text.slice(parent.offset, parent.offset + parent.length);
+  if (/[\r\n]/.test(own)) return null;
+  const sp = compactSpacing(own);
+  const [first, second] = parent.children ?? [];
+  const between =
+    first && second ? text.slice(first.offset + first.length, second.offset) : undefined;
+  const csp =
+    between !== undefined && /^\s*,[ \t]*$/.test(between) ? between.replace(/^\s*,/, "") : sp;
+  const at = last.offset + last.length;
+  return `${text.slice(0, at)},${csp}${stringifyCompact(value, sp)}${text.slice(at)}`;
 }
 
 /**

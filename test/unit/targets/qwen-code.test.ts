@@ -144,6 +144,9 @@ describe("qwen-code adapter", () => {
       '{\n  "modelProviders": {\n    "openai": [\n    ]\n  }\n}\n',
       '{\n  "modelProviders": { "anthropic": [ { "id": "c" } ] }\n}\n',
       '{"modelProviders":{"openai":[{"id":"a"}]}}',
+      // A one-line array in a file of many lines: ours joins that line.
+      '{\n  "modelProviders": {\n    "openai": [1, "x", null, [], { "id": "a" }]\n  }\n}\n',
+      '{\n  "modelProviders": {\n    "openai": [{"id":"a"},{"id":"b"}]\n  }\n}\n',
       '{\n\t"modelProviders": {\n\t\t"openai": [\n\t\t\t{ "id": "a" }, // first\n\t\t\t{ "id": "b" }\n\t\t]\n\t}\n}\n',
       '{\r\n  "modelProviders": {\r\n    "openai": [\r\n      { "id": "a" } // mine\r\n    ]\r\n  }\r\n}\r\n',
       '\uFEFF{ "modelProviders": { "openai": [ { "id": "a" }, ] } }\n',
