@@ -299,15 +299,15 @@ async function main(): Promise<void> {
       target: "plan cost linear in settings.json size",
       held: linear(planSlope.curvature),
       measured: `${planSlope.perMbMs.toFixed(1)} ms/MB wall, ${planCpuSlope.perMbMs.toFixed(1)} ms/MB CPU; per-MB cost 1→10 MB vs 10 KB→1 MB: ${planSlope.curvature.toFixed(2)}`,
-      why: "one strict JSON parse of the file plus a sha256; per MB the first MB costs more (JIT warm-up), the rest is flat",
+      why: "JSON.parse of the file, a key count for duplicates, one skeleton scan and a sha256; per MB the first MB costs more (JIT warm-up), the rest is flat",
     },
     {
       target: "apply cost linear in settings.json size",
       held: linear(applySlope.curvature),
       measured: `${applySlope.perMbMs.toFixed(1)} ms/MB wall, ${applyCpuSlope.perMbMs.toFixed(1)} ms/MB CPU; per-MB cost 1→10 MB vs 10 KB→1 MB: ${applySlope.curvature.toFixed(2)}`,
       why:
-        "parse, format-preserving edits (each one re-parses the file, see Findings), backup copy and " +
-        "atomic write; linear, but ~3-4x plan per MB",
+        "the plan's work, then one skeleton scan for the edits (see Findings), backup copy and " +
+        "atomic write",
     },
     {
       // The fake gateway answers without latency here, so the target is 2x `node -e 0` itself.
@@ -316,8 +316,8 @@ async function main(): Promise<void> {
       measured: `${twoMb.ratio.toFixed(2)}x (${ms(twoMb.baselineMs)} → ${ms(twoMb.planMs)})`,
       why:
         "start-up of the plan path (commander, yaml, config, undici's Agent, the JSON and TOML " +
-        "editors: see the validate row and Findings) plus one strict parse of 2 MB; the file itself " +
-        "costs ~25 ms/MB",
+        "editors: see the validate row and Findings) plus JSON.parse, the duplicate-key count and a " +
+        "sha256 of 2 MB",
     },
     {
       target: "the WAF round trip adds at most one request per account per command",
@@ -368,8 +368,8 @@ async function main(): Promise<void> {
         ? `plan ${mb(oneMb.plan.maxRssMb)}, apply ${mb(oneMb.apply.maxRssMb)} (node -e 0: ${mb(files.baseline.maxRssMb)})`
         : "n/a",
       why:
-        "node itself (~38 MB) and undici, plus the parses of the file (~20 MB per MB of settings.json " +
-        "in apply, see Findings): held, but apply at 1 MB has little margin",
+        "node itself (~38 MB) and undici, plus JSON.parse of the file and its skeleton (no parse " +
+        "tree of the whole file, see Findings)",
     },
   ];
 
@@ -522,16 +522,16 @@ function whyNode(target: string, held: boolean, n: NodeVersionBench): string {
   if (target.startsWith("`validate`")) {
     if (held) return "the compile cache skips compiling commander, yaml and the config layer";
     return cache
-      ? "even with compiled code cached, loading and linking commander, yaml and the config layer and running the checks costs more than half an empty node (see Findings)"
+      ? "even with compiled code cached, node's ESM loader resolving, reading and linking commander, yaml, the schema check and the config layer costs more than half an empty node (see Findings)"
       : "no compile cache on Node 20: commander, yaml and the config layer are compiled on every run (see Findings)";
   }
   if (target.startsWith("plan")) {
-    if (held) return "compile cache, one strict parse of the 2 MB file";
-    return "the plan path loads commander, yaml, the config layer, undici and both editors, then makes a loopback request and parses and hashes 2 MB (see Findings)";
+    if (held) return "compile cache, one JSON.parse of the 2 MB file";
+    return "start-up (node's loader linking commander, yaml, the config layer, undici and both editors; see Findings) plus a loopback request, JSON.parse, a key count and a sha256 of 2 MB";
   }
   return held
-    ? "one parse tree per file: the edits of a file come from one jsonc parse"
-    : "node itself and undici, plus the parses of the file (see Findings)";
+    ? "no parse tree of the file: JSON.parse for the plan, one skeleton scan for the edits"
+    : "node itself and undici, plus JSON.parse of the file and its copies (see Findings)";
 }
 
 // What profiling (node --cpu-prof, strace) showed; kept here so RESULTS.md explains its numbers.
@@ -550,12 +550,20 @@ const FINDINGS = `## Findings
 - **cosmiconfig bundled (fixed).** Config discovery (no \`-c\`) loaded cosmiconfig from node_modules
   (~18 ms); it is bundled like the other dependencies now (\`tsup.config.ts\`), ~8 ms faster.
   With \`-c FILE\` it is not loaded at all.
-- **apply costs ~3-4x plan per MB.** A profile of apply on the 10 MB file: the strict parse for the
-  plan (~125 ms), then jsonc-parser's \`modify\` re-parses the whole document for each key it sets
-  (setProperty → parseTree, ~270 ms) and \`setExactly\` parses it once more (inlineInsertion →
-  parseTree, ~220 ms). Editing from one parse tree per file (src/targets/edit.ts) would bring apply
-  close to plan; peak RSS follows the same parses (~20 MB per MB of settings.json), which is why
-  the 1 MB case sits just under the 100 MB target.
+- **apply edited from one parse per key (fixed).** A profile of apply on the 10 MB file showed the
+  strict parse for the plan (~125 ms), then jsonc-parser's \`modify\` re-parsing the whole document
+  for each key it set (~270 ms) and \`setExactly\` once more (~220 ms); peak RSS followed the
+  parses (~20 MB per MB of settings.json). src/targets/json-skeleton.ts now scans the file once
+  (sticky regular expressions, no tree) into a skeleton in which every value off the changed
+  paths is a short placeholder; the unchanged editor works on that small text and the values go
+  back in. A property test (test/unit/targets/json-skeleton.test.ts) checks that the skeleton
+  edits give byte for byte what editing the whole text gives. The planner's layout questions
+  (inline shape, empty object, a prior value's source) use the same skeleton.
+- **The plan reads plain JSON with JSON.parse (fixed).** The plan built a jsonc-parser tree of the
+  whole file to catch duplicate keys; now JSON.parse reads it and the keys of the text (strings
+  followed by a colon) are counted against the members of the result: one fewer is a duplicate,
+  and only then (or for JSONC with comments) the slow parse runs to name its line. The simulation
+  of a plan's edits copies only the objects on the changed paths, not the whole document.
 - **100 accounts in neuradock.yaml cost ~90 ms CPU** in plan although only two are contacted:
   that is the config layer (YAML with positions, schema check, rules) over 500 more lines.
 - **What is left in \`validate\`.** Over \`node -e 0\`: the ESM loader itself (node 20 reads every module
@@ -572,13 +580,17 @@ const FINDINGS = `## Findings
   undici) is compiled once and loaded from <tmpdir>/node-compile-cache afterwards; cold vs warm in
   the Node version tables shows what it saves. It does not remove loading, linking and running
   that code, which is why validate and plan stay above their goals on Node 22 and 24 too.
-- **apply's memory: one parse per edited key (not yet changed).** Measured alone on Node 24, one
-  jsonc-parser parse tree of a 1 MB settings.json costs ~13 MB of peak RSS, three parses ~22 MB and
-  three \`modify\` calls ~29 MB; a V8 young-generation cap (--max-semi-space-size) saves under
-  5 MB. The plan parses the file once, then src/targets/json-file.ts re-parses it for each key it
-  sets or removes (modify, the inline check, collapseEmptyParent). Computing every edit from the
-  one tree of the plan would take the 1 MB apply to about plan's RSS; it is left to the owner of
-  json-file.ts (it was being rewritten in parallel), so the RSS goal with margin is missed.
+- **Node modules validate no longer loads (fixed).** \`process.moduleLoadList\` of \`validate\`
+  went from 206 to 166 entries: node:crypto is imported only when a file is written, node:tty and
+  process.stderr only when used (a piped stderr loads node's socket layer), commander's
+  \`require('node:child_process')\` is made lazy at build time (tsup.config.ts; the build fails if
+  commander's line changes), and the protocol warnings read src/targets/tool-info.ts instead of
+  loading every adapter with the JSON and TOML editors (~350 KB of bundled code).
+- **What is left between validate and 1.5x (not done).** A profile of \`validate -c\` on Node 24
+  (compile cache warm) spends more time in node's ESM loader (resolve, read, hash for the cache,
+  link: ~11 chunks, ~550 KB of which yaml ~275 KB, commander ~130 KB, the schema check ~100 KB)
+  than in neuradock's own code. The candidates left: an argv fast path that skips commander for
+  the common commands, and CommonJS output (see below).
 - **toml-patch's CST (an internal, kept).** The config.toml line editor reads
   \`TomlDocument.cst\` for the exact position of each key and table, so that an edit and its undo
   leave every other byte as it was; toml-patch's public \`patch()\` re-renders neighbours. The gain is

@@ -1,6 +1,6 @@
 import type { ToolId } from "../config/types.js";
 import {
-  cloneJson,
+  cloneAlong,
   deleteAtPath,
   getAtPath,
   isEmptyContainer,
@@ -217,7 +217,10 @@ function planFile(d: DesiredFile, a: ActualFile, old: LedgerFile | undefined): F
   changes.push(...orderRestores(restores));
 
   // Simulate the result to find containers and files neuradock made that are now empty.
-  const result = cloneJson(doc);
+  const result = cloneAlong(
+    doc,
+    changes.map((c) => c.path),
+  );
   for (const c of changes) {
     if (c.after === undefined) deleteAtPath(result, c.path);
     else setAtPath(result, c.path, c.after);

@@ -94,6 +94,46 @@ export function isEmptyContainer(value: JsonValue | undefined): boolean {
 }
 
 /**
+ * A copy of `doc` that setAtPath and deleteAtPath may change along `paths` without touching
+ * `doc`: the containers on those paths are copied (a selected array element too), everything
+ * off them is shared. Simulating a plan's edits then costs the owned part of the file, not a
+ * deep copy of all of it.
+ */
+export function cloneAlong(doc: JsonObject, paths: readonly KeyPath[]): JsonObject {
+  const made = new Set<object>();
+  const copy = <T extends JsonObject | JsonValue[]>(value: T): T => {
+    if (made.has(value)) return value;
+    const out = (Array.isArray(value) ? [...value] : shallowObject(value as JsonObject)) as T;
+    made.add(out);
+    return out;
+  };
+  const root = copy(doc);
+  for (const path of paths) {
+    let cur: JsonObject | JsonValue[] = root;
+    for (const seg of path) {
+      const next = child(cur, seg);
+      if (next === null || typeof next !== "object" || next instanceof Date) break;
+      const own = copy(next);
+      if (Array.isArray(cur)) cur[elementIndex(cur, seg)] = own;
+      else defineKey(cur, seg, own);
+      cur = own;
+    }
+  }
+  return root;
+}
+
+function shallowObject(value: JsonObject): JsonObject {
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(value)) defineKey(out, k, v);
+  return out;
+}
+
+// defineProperty: a "__proto__" key stays a plain key.
+function defineKey(obj: JsonObject, key: string, value: JsonValue): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/**
  * Deep copy of a parsed document. TOML dates and times stay the very objects the parser made
  * (structuredClone would turn a local date `1979-05-27` into a plain Date, which then writes
  * and compares as `1979-05-27T00:00:00.000Z`: another type and another value).
