@@ -34,6 +34,7 @@ export function parseJsonTarget(
   const body = stripBom(text);
   // An empty file (e.g. made with `touch`) reads as an empty object.
   if (body.trim() === "") return { doc: {} };
+  refuseDeepNesting(file, body);
   const strict = strictJsonObject(body);
   if (strict) return { doc: strict };
   const errors: ParseError[] = [];
@@ -67,6 +68,36 @@ export function parseJsonTarget(
     );
   }
   return { doc: nodeToValue(tree) as JsonObject };
+}
+
+/** Deeper than any settings file needs; the editors' parser recurses once per level. */
+const MAX_DEPTH = 512;
+
+/**
+ * Refuses text nested deeper than MAX_DEPTH (`[[[[…`), naming where: the parse tree and the
+ * editors are recursive and would die of a stack overflow with no file named. Strings and
+ * comments are skipped; anything else malformed is left to the parser to name.
+ */
+function refuseDeepNesting(file: string, body: string): void {
+  let depth = 0;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c === '"') {
+      for (i++; i < body.length && body[i] !== '"'; i++) if (body[i] === "\\") i++;
+    } else if (c === "/" && body[i + 1] === "/") {
+      while (i < body.length && body[i] !== "\n") i++;
+    } else if (c === "/" && body[i + 1] === "*") {
+      const end = body.indexOf("*/", i + 2);
+      i = end < 0 ? body.length : end + 1;
+    } else if (c === "{" || c === "[") {
+      if (++depth > MAX_DEPTH) {
+        const { line, col } = lineColAt(body, i);
+        throw targetErrorAt(file, line, col, `nested deeper than ${MAX_DEPTH} levels`);
+      }
+    } else if (c === "}" || c === "]") {
+      depth--;
+    }
+  }
 }
 
 const STRING = /"[^"\\]*(?:\\[\s\S][^"\\]*)*"/y;

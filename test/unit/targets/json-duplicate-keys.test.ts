@@ -73,3 +73,30 @@ describe("duplicate keys in a JSON target are refused", () => {
     expect(err?.message).not.toContain(VALUE);
   });
 });
+
+describe("a JSON target nested absurdly deep is refused, not a stack overflow", () => {
+  const deep = (n: number) => `{\n  "a": ${"[".repeat(n)}${"]".repeat(n)},\n  "env": {}\n}\n`;
+
+  it("names file:line:col where the nesting goes too deep (strings and comments do not count)", () => {
+    const err = errorOf(deep(100_000));
+    expect(err).toBeInstanceOf(TargetError);
+    expect(err.message).toMatch(/^\/h\/settings\.json:2:\d+: nested deeper than \d+ levels/);
+    expect(
+      parseJsonTarget("f", `{"a": "${"[".repeat(5000)}", "b": ${deep(20).trim()}}`).doc.a,
+    ).toBe("[".repeat(5000));
+    expect(
+      parseJsonTarget("f", `{"a": 1 /* ${"{".repeat(5000)} */}`, { comments: true }).doc,
+    ).toEqual({ a: 1 });
+  });
+
+  it("plan says so for settings.json; a JSONC file too", async () => {
+    const claude = makeConfig({ "claude-code": makeBinding("claude-code") });
+    const system = createMemorySystem({ [SETTINGS]: deep(5000) });
+    await expect(planOnly(system, claude, { "claude-code": makeToken(KEY_A) })).rejects.toThrow(
+      /settings\.json:2:\d+: nested deeper than/,
+    );
+    expect(() => parseJsonTarget("q.json", `// mine\n${deep(5000)}`, { comments: true })).toThrow(
+      /^q\.json:3:\d+: nested deeper than/,
+    );
+  });
+});
