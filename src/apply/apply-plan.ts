@@ -104,11 +104,19 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
       const before = current.get(fp.file) ?? null;
       return { plan: fp, before, after: applyFilePlan(before, fp) };
     });
-    const writes = steps.filter((s) => s.after !== s.before);
+    // A step writes the file when its text changes, or only sets its mode (0644 → 0600).
+    const writes = steps.filter((s) => s.after !== s.before || s.plan.mode !== undefined);
+    const edits = writes.filter((s) => s.after !== s.before);
+
+    // The ledger is read and parsed once: the pending and the final version both start from it.
+    const ledgerFile = ledgerPath(stateDir);
+    const ledgerBefore = await system.readFile(ledgerFile);
+    const oldLedger = ledgerBefore === null ? emptyLedger() : parseLedger(ledgerBefore, ledgerFile);
+    checkModeRestores(plan, oldLedger);
 
     const backups = new Map<string, string>();
     const stamp = now();
-    for (const step of writes) {
+    for (const step of edits) {
       if (step.before === null) continue;
       const path = await backupFile(
         system,
@@ -122,21 +130,17 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     }
 
     const done: Step[] = [];
-    // The ledger is read and parsed once: the pending and the final version both start from it.
-    const ledgerFile = ledgerPath(stateDir);
-    const ledgerBefore = await system.readFile(ledgerFile);
-    const oldLedger = ledgerBefore === null ? emptyLedger() : parseLedger(ledgerBefore, ledgerFile);
     const finalLedger = ledgerTextAfter(oldLedger, plan);
     let ledgerOnDisk = ledgerBefore;
-    let ledgerWritten = writes.length > 0;
+    let ledgerWritten = edits.length > 0;
     try {
-      if (writes.length > 0) {
+      if (edits.length > 0) {
         // Journal first: a kill among the file writes must not orphan what we wrote.
         ledgerOnDisk = serializeLedger(pendingLedger(oldLedger, plan));
         await writeLedgerText(system, ledgerFile, ledgerOnDisk);
       }
       for (const step of writes) {
-        await writeStep(system, step.plan, step.after);
+        await writeStep(system, step.plan, step.before, step.after);
         done.push(step);
       }
       if (finalLedger !== null && finalLedger !== ledgerOnDisk) {
@@ -147,7 +151,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
       const failure = await rollBack(system, done, err, backups);
       // The files are back as they were: so is the ledger (the pending one would be safe too).
       // Only a ledger this run replaced is put back; one it never touched stays as it is.
-      if (writes.length > 0) await restoreLedger(system, ledgerFile, ledgerBefore).catch(() => {});
+      if (edits.length > 0) await restoreLedger(system, ledgerFile, ledgerBefore).catch(() => {});
       throw failure;
     }
 
@@ -168,6 +172,23 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   }
 }
 
+/**
+ * A mode is only ever given back as the ledger remembers it: a plan (a saved one edited by
+ * hand, say) cannot open a file to others in the name of a restore. Nothing is written yet.
+ */
+function checkModeRestores(plan: Plan, ledger: Ledger): void {
+  for (const fp of plan.files) {
+    if (fp.mode?.reason !== "restore") continue;
+    const recorded = ledger.files[fp.file]?.mode;
+    if (recorded?.prior !== fp.mode.to || recorded.set !== fp.mode.from) {
+      throw new TargetError(
+        fp.file,
+        `the plan gives it mode 0${fp.mode.to.toString(8)}, which is not the mode the ledger says it had before neuradock; nothing was written, run \`neuradock plan\` again`,
+      );
+    }
+  }
+}
+
 /** Temp files of writes that were killed midway; safe to remove while we hold the lock. */
 async function removeLeftoverTemps(system: System, files: readonly string[]): Promise<void> {
   for (const file of files) {
@@ -184,22 +205,33 @@ async function removeLeftoverTemps(system: System, files: readonly string[]): Pr
   }
 }
 
+/**
+ * Write one file (`text`, or delete it when null) and set the mode the plan says. A file
+ * being tightened gets its new mode on the temporary file, before the rename: the key is
+ * never readable by others, not even for a moment. Rolling back (`from` is then the text
+ * to put back) gives the old mode back too.
+ */
 async function writeStep(
   system: System,
   fp: FilePlan,
+  from: string | null,
   text: string | null,
   rollingBack = false,
 ): Promise<void> {
+  const mode = fp.mode;
+  const tighten = mode?.reason === "tighten" && !rollingBack;
   if (text === null) {
     await system.removeFile(fp.file);
-  } else {
+    return;
+  }
+  if (text !== from) {
     await system.writeFileAtomic(fp.file, text, {
       mode: fp.credential ? 0o600 : 0o644,
       dirMode: 0o700,
-      // A file the tool itself keeps 0600 (Codex's auth.json): one readable by others is tightened.
-      secret: (targetAdapter(fp.target)?.tighten ?? false) && !rollingBack,
+      secret: tighten,
     });
   }
+  if (mode) await system.chmod(fp.file, rollingBack ? mode.from : mode.to);
 }
 
 /** The ledger text after this plan, or null when the ledger would not change. */
@@ -240,7 +272,7 @@ async function rollBack(
   const failed: string[] = [];
   for (const step of [...done].reverse()) {
     try {
-      await writeStep(system, step.plan, step.before, true);
+      await writeStep(system, step.plan, step.after, step.before, true);
     } catch (err) {
       const backup = backups.get(step.plan.file);
       failed.push(
@@ -289,7 +321,7 @@ export function orderForWrite(files: readonly FilePlan[]): FilePlan[] {
 }
 
 function outcomeOf(step: Step): FileOutcome {
-  if (step.after === step.before) return "unchanged";
+  if (step.after === step.before) return step.plan.mode ? "updated" : "unchanged";
   if (step.after === null) return "deleted";
   return step.before === null ? "created" : "updated";
 }

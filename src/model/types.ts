@@ -79,6 +79,17 @@ export interface FilePlan {
   inline?: Record<string, InlineShape>;
   /** The file was blank before neuradock wrote it: its text then (see LedgerFile.blankText). */
   blankText?: string;
+  /**
+   * The file's permission bits change: a file that holds a key and that others may read is
+   * tightened (0644 → 0600); given back (0600 → 0644) when neuradock releases the file.
+   */
+  mode?: ModeChange;
+}
+
+export interface ModeChange {
+  from: number;
+  to: number;
+  reason: "tighten" | "restore";
 }
 
 /** The whitespace after `{` and before `}` of a one-line object. */
@@ -103,7 +114,8 @@ export interface PlanWarning {
     | "protocol"
     | "failover"
     | "low-balance"
-    | "credential-added";
+    | "credential-added"
+    | "git-work-tree";
   tool?: ToolId;
   file?: string;
   message: string;

@@ -274,19 +274,66 @@ function planFile(d: DesiredFile, a: ActualFile, old: LedgerFile | undefined): F
     applyFilePlan(a.text, plan);
   }
 
-  const ledger: LedgerFile | null =
-    Object.keys(paths).length === 0
-      ? null
-      : {
-          tool,
-          createdFile,
-          createdContainers: keptContainers,
-          paths,
-          ...(Object.keys(layouts).length > 0 ? { layouts } : {}),
-          ...(Object.keys(inline).length > 0 ? { inline } : {}),
-          ...(blankText !== undefined ? { blankText } : {}),
-        };
+  if (a.repository && holdsKey(d)) {
+    const { root, real } = a.repository;
+    const via = real === file ? "" : ` (through a symbolic link, it is ${real})`;
+    warn(
+      "git-work-tree",
+      `${file}${via} is inside the git work tree ${root}: the key neuradock writes there could be committed and pushed with it; keep the file out of the repository (a .gitignore entry, or link only files that hold no key)`,
+    );
+  }
+  const released = Object.keys(paths).length === 0;
+  const mode = planMode(d, a, old, released && !plan.deleteFile);
+  if (mode.change) plan.mode = mode.change;
+  const ledger: LedgerFile | null = released
+    ? null
+    : {
+        tool,
+        createdFile,
+        createdContainers: keptContainers,
+        paths,
+        ...(Object.keys(layouts).length > 0 ? { layouts } : {}),
+        ...(Object.keys(inline).length > 0 ? { inline } : {}),
+        ...(blankText !== undefined ? { blankText } : {}),
+        ...(mode.record ? { mode: mode.record } : {}),
+      };
   return { plan, warnings, ledger };
+}
+
+/** The file will hold the bound key (a credential file of a bound tool). */
+function holdsKey(d: DesiredFile): boolean {
+  return d.bound && d.target.credential && d.entries.some((e) => e.sensitive);
+}
+
+/** Group and other permission bits: a file holding a key must have none of them. */
+const OPEN_BITS = 0o077;
+
+/**
+ * The file's mode (docs/contract.md "Modes"): a file of a bound tool that holds its key and
+ * that others may read is tightened (0644 → 0600), and the ledger remembers the mode it had;
+ * when neuradock lets go of the file (`giveBack`), that mode comes back — unless someone
+ * changed the mode since neuradock set it, which is then theirs.
+ */
+function planMode(
+  d: DesiredFile,
+  a: ActualFile,
+  old: LedgerFile | undefined,
+  giveBack: boolean,
+): { change?: FilePlan["mode"]; record?: LedgerFile["mode"] } {
+  if (a.kind !== "present") return {};
+  const recorded = old?.mode !== undefined && old.mode.set === a.mode ? old.mode : undefined;
+  if (holdsKey(d)) {
+    if ((a.mode & OPEN_BITS) === 0) return recorded ? { record: recorded } : {};
+    const to = a.mode & ~OPEN_BITS;
+    return {
+      change: { from: a.mode, to, reason: "tighten" },
+      record: { prior: old?.mode?.prior ?? a.mode, set: to },
+    };
+  }
+  if (giveBack && recorded && recorded.prior !== a.mode) {
+    return { change: { from: a.mode, to: recorded.prior, reason: "restore" } };
+  }
+  return recorded ? { record: recorded } : {};
 }
 
 /** A prior value as it sits in the file: the value, its preceding key, its source text. */

@@ -138,14 +138,17 @@ export function isLedgerAccountTokens(v: unknown): v is LedgerAccountTokens {
 function layoutOf(
   before: LedgerFile | undefined,
   next: LedgerFile | null | undefined,
-): Pick<LedgerFile, "layouts" | "blankText" | "inline"> {
+): Pick<LedgerFile, "layouts" | "blankText" | "inline" | "mode"> {
   const layouts = { ...before?.layouts, ...next?.layouts };
   const inline = { ...before?.inline, ...next?.inline };
   const blankText = next?.blankText ?? before?.blankText;
+  // The mode the file had before neuradock tightened it: kept until the final ledger decides.
+  const mode = next?.mode ?? before?.mode;
   return {
     ...(Object.keys(layouts).length > 0 ? { layouts } : {}),
     ...(Object.keys(inline).length > 0 ? { inline } : {}),
     ...(blankText !== undefined ? { blankText } : {}),
+    ...(mode !== undefined ? { mode } : {}),
   };
 }
 
@@ -172,6 +175,12 @@ export function isLedgerFile(v: unknown): v is LedgerFile {
     return false;
   }
   if (v.inline !== undefined && !isInlineMap(v.inline)) return false;
+  if (
+    v.mode !== undefined &&
+    !(isRecord(v.mode) && isPermissionBits(v.mode.prior) && isPermissionBits(v.mode.set))
+  ) {
+    return false;
+  }
   return Object.values(v.paths).every(isLedgerPath);
 }
 
@@ -193,6 +202,11 @@ function isLedgerPath(v: unknown): v is LedgerPath {
     (v.prior.raw === undefined || typeof v.prior.raw === "string") &&
     (v.prior.rawKey === undefined || typeof v.prior.rawKey === "string")
   );
+}
+
+/** Permission bits neuradock may set on a file: rwx for user, group and other, nothing else. */
+export function isPermissionBits(v: unknown): v is number {
+  return Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= 0o777;
 }
 
 /** Indices into a key path (Change.secretSegments). */

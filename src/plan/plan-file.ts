@@ -8,6 +8,7 @@ import {
   isInlineMap,
   isLedgerAccountTokens,
   isLedgerFile,
+  isPermissionBits,
 } from "./ledger.js";
 import type { RelayPlan } from "./relay-types.js";
 import type {
@@ -153,6 +154,7 @@ const WARNING_CODES = new Set<string>([
   "failover",
   "low-balance",
   "credential-added",
+  "git-work-tree",
 ] satisfies PlanWarning["code"][]);
 
 const REASONS = new Set<string>([
@@ -222,8 +224,16 @@ function isFilePlan(v: unknown): v is FilePlan {
     typeof v.deleteFile === "boolean" &&
     (v.blankText === undefined || isBlank(v.blankText)) &&
     (v.layouts === undefined || (isRecord(v.layouts) && Object.values(v.layouts).every(isBlank))) &&
-    (v.inline === undefined || isInlineMap(v.inline))
+    (v.inline === undefined || isInlineMap(v.inline)) &&
+    (v.mode === undefined || isModeChange(v.mode))
   );
+}
+
+/** A mode change apply may carry out: permission bits only, and a tightening takes bits away. */
+function isModeChange(v: unknown): boolean {
+  if (!isRecord(v) || !isPermissionBits(v.from) || !isPermissionBits(v.to)) return false;
+  if (v.reason === "tighten") return (v.to & ~v.from) === 0 && (v.to & 0o077) === 0;
+  return v.reason === "restore";
 }
 
 function isChange(v: unknown, tool: ToolId, file: string): v is Change {

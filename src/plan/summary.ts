@@ -6,6 +6,11 @@ import type { Action, FilePlan } from "./types.js";
  * object/table neuradock created and that is empty now. When the file goes as well, its
  * deletion already says so, unless these are the only changes.
  */
+/** `0644`: permission bits as `ls -l`/`chmod` users write them. */
+export function formatMode(mode: number): string {
+  return `0${(mode & 0o777).toString(8).padStart(3, "0")}`;
+}
+
 export function shownContainerRemovals(file: FilePlan): KeyPath[] {
   if (file.deleteFile && file.changes.length > 0) return [];
   return file.removeContainers.filter((c) => c.length > 0);
@@ -17,6 +22,8 @@ export function summarizeFiles(files: readonly FilePlan[]): Record<Action, numbe
   for (const file of files) {
     for (const c of file.changes) summary[c.action]++;
     summary.delete += shownContainerRemovals(file).length;
+    // A mode that changes is a change to the file, shown and counted like one.
+    if (file.mode) summary.update++;
   }
   return summary;
 }

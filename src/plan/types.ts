@@ -71,6 +71,11 @@ export interface LedgerFile {
    * then goes back on that one line.
    */
   inline?: Record<string, InlineShape>;
+  /**
+   * neuradock tightened the file's mode: what it was (`prior`) and what neuradock set, so
+   * that a release gives the old mode back unless someone changed it since.
+   */
+  mode?: { prior: number; set: number };
 }
 
 export interface Ledger {

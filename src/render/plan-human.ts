@@ -17,13 +17,16 @@ export function renderPlanHuman(json: PlanJson, opts: RenderHumanOptions): strin
   const c = pc.createColors(opts.color);
   const paint = { create: c.green, update: c.yellow, delete: c.red } as const;
   const out: string[] = [];
-  const groups = new Map<string, PlanJsonChange[]>();
-  for (const change of json.changes) {
-    const key = `${change.tool}\u0000${change.file}`;
-    const list = groups.get(key) ?? [];
-    list.push(change);
-    groups.set(key, list);
-  }
+  const groups = new Map<string, { tool: string; file: string; list: PlanJsonChange[] }>();
+  const groupOf = (tool: string, file: string) => {
+    const key = `${tool}\u0000${file}`;
+    const group = groups.get(key) ?? { tool, file, list: [] };
+    groups.set(key, group);
+    return group;
+  };
+  for (const change of json.changes) groupOf(change.tool, change.file).list.push(change);
+  // A file whose only change is its mode is listed too.
+  for (const f of json.files) if (f.mode) groupOf(f.tool, f.file);
   if (groups.size > 0 || json.relay.length > 0) {
     out.push("neuradock will make these changes:", "");
   }
@@ -33,16 +36,15 @@ export function renderPlanHuman(json: PlanJson, opts: RenderHumanOptions): strin
     out.push("");
   }
   if (groups.size > 0) {
-    for (const list of groups.values()) {
-      const first = list[0] as PlanJsonChange;
-      const whole = json.files.find((f) => f.file === first.file);
+    for (const { tool, file, list } of groups.values()) {
+      const whole = json.files.find((f) => f.file === file);
       const note =
         whole?.action === "create"
           ? c.green(" (new file)")
           : whole?.action === "delete"
             ? c.red(" (file deleted: neuradock created it and nothing else is left in it)")
             : "";
-      out.push(`  ${c.bold(first.tool)}  ${c.dim(stripControl(first.file))}${note}`);
+      out.push(`  ${c.bold(tool)}  ${c.dim(stripControl(file))}${note}`);
       for (const change of list) {
         // Paths, values and messages may hold text from a relay or a cloned repository's
         // config: no control character reaches the terminal (secrets are redacted already).
@@ -57,6 +59,15 @@ export function renderPlanHuman(json: PlanJson, opts: RenderHumanOptions): strin
         } else {
           out.push(`    ${sign} ${ch.path} ${c.dim(`(was ${show(ch, ch.before)})`)}`);
         }
+      }
+      if (whole?.mode) {
+        const why =
+          whole.mode.reason === "tighten"
+            ? "it holds a key: no one else may read it"
+            : "given back as it was before neuradock tightened it";
+        out.push(
+          `    ${paint.update("~")} mode ${whole.mode.before} → ${whole.mode.after} ${c.dim(`(${why})`)}`,
+        );
       }
       out.push("");
     }

@@ -2,7 +2,7 @@ import type { ToolId } from "../config/types.js";
 import { redactSegments } from "../plan/from-env.js";
 import { KNOWN_AFTER_APPLY_TEXT, pendingTokenOf } from "../plan/known-after-apply.js";
 import type { RelayAction, TokenFields } from "../plan/relay-types.js";
-import { shownContainerRemovals } from "../plan/summary.js";
+import { formatMode, shownContainerRemovals } from "../plan/summary.js";
 import type { Action, Plan, PlanWarning } from "../plan/types.js";
 import { redactValue } from "../secret.js";
 import { formatKeyPath, isSensitiveAt } from "../targets/key-path.js";
@@ -38,6 +38,11 @@ export interface PlanJsonFile {
   action: Action;
   /** Objects/tables neuradock created that are removed because they are empty now. */
   removed_containers: string[];
+  /**
+   * The file's permission bits change (`"0644"` → `"0600"`): tightened because it holds a key,
+   * or given back when neuradock lets go of it.
+   */
+  mode?: { before: string; after: string; reason: "tighten" | "restore" };
 }
 
 export interface PlanJsonRelayChange {
@@ -97,13 +102,28 @@ export function renderPlanJson(plan: Plan, opts: RenderJsonOptions): PlanJson {
   const files: PlanJsonFile[] = [];
   for (const file of plan.files) {
     basis[file.file] = file.basis;
-    if (file.changes.length > 0 || file.deleteFile || file.removeContainers.length > 0) {
+    if (
+      file.changes.length > 0 ||
+      file.deleteFile ||
+      file.removeContainers.length > 0 ||
+      file.mode
+    ) {
       files.push({
         tool: file.tool,
         file: file.file,
         action: file.deleteFile ? "delete" : file.basis === null ? "create" : "update",
         removed_containers: file.removeContainers.map(formatKeyPath),
+        ...(file.mode
+          ? {
+              mode: {
+                before: formatMode(file.mode.from),
+                after: formatMode(file.mode.to),
+                reason: file.mode.reason,
+              },
+            }
+          : {}),
       });
+      if (file.mode) summary.update++;
     }
     for (const c of file.changes) {
       const sensitive = c.sensitive || isSensitiveAt(c.path, c.before, c.after);

@@ -44,10 +44,11 @@ export interface TargetAdapter {
   /** Unique among all tools; recorded in saved plans. */
   id: string;
   format: FileFormat;
-  /** Holds credentials: created 0600 (its new parent directories 0700). */
+  /**
+   * Holds the key: created 0600 (its new parent directories 0700), and an existing copy that
+   * others may read is tightened to 0600 while the tool is bound (a note in the plan).
+   */
   credential: boolean;
-  /** An existing copy readable by others is tightened to 0600 (as the tool itself keeps it). */
-  tighten?: boolean;
   /**
    * Write order when binding: lower first (the key before what points the tool at the node);
    * reversed when releasing. Default 0.

@@ -8,8 +8,6 @@ export const codexAuthAdapter: TargetAdapter = {
   id: "codex-auth",
   format: "json",
   credential: true,
-  // Codex keeps auth.json 0600 itself; one left readable by others is tightened.
-  tighten: true,
   locate: ({ env, home, join }) => join(codexDir(env, home, join), "auth.json"),
 
   parse(file, text) {

@@ -52,7 +52,6 @@ export const opencodeConfigAdapter: TargetAdapter = {
   id: "opencode-config",
   format: "jsonc",
   credential: true,
-  tighten: true,
   locate: ({ env, home, join }) => {
     const xdg = envValue(env, "XDG_CONFIG_HOME");
     const base = xdg?.startsWith("/") ? xdg : join(home, ".config");

@@ -36,7 +36,6 @@ export const qwenSettingsAdapter: TargetAdapter = {
   id: "qwen-settings",
   format: "jsonc",
   credential: true,
-  tighten: true,
   locate: (ctx) => ctx.join(qwenDir(ctx), "settings.json"),
 
   parse(file, text) {

@@ -20,14 +20,25 @@ export interface TargetFile {
   credential: boolean;
 }
 
+/** The git work tree a target file lies in (after symlinks): a key there could be committed. */
+export interface InRepository {
+  /** The work tree's top folder (the one holding `.git`). */
+  root: string;
+  /** The file's real path (differs from the target path when a symlink leads there). */
+  real: string;
+}
+
 /** What is on disk now. Absence is a value of its own, not an `exists` flag. */
 export type ActualFile =
-  | { kind: "absent"; target: TargetFile }
+  | { kind: "absent"; target: TargetFile; repository?: InRepository }
   | {
       kind: "present";
       target: TargetFile;
+      repository?: InRepository;
       text: string;
       /** sha256 (hex) of the bytes as read: the plan's basis for the stale check. */
       sha256: string;
       doc: JsonObject;
+      /** Permission bits of the file (through a symlink: of the real file), e.g. 0o644. */
+      mode: number;
     };

@@ -1,6 +1,7 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import {
+  chmod,
   chown,
   cp,
   mkdir,
@@ -9,6 +10,7 @@ import {
   readFile,
   rm,
   stat,
+  symlink,
   writeFile,
 } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -448,5 +450,83 @@ describe("owners: root working on another user's home", () => {
     expect(applied.code, applied.stderr).toBe(0);
     expect(await owner(AUTH())).toEqual([0, 0]);
     expect(await owner(join(STATE(), "ledger.json"))).toEqual([0, 0]);
+  });
+});
+
+describe("modes: a file that holds a key is 0600", () => {
+  const modeOf = async (p: string) => (await stat(p)).mode & 0o777;
+  const ORIGINAL = '{\n  "theme": "dark"\n}\n';
+
+  it("an existing 0644 settings.json is tightened with a note, idempotently, and given back on removal", async () => {
+    await mkdir(join(home, ".claude"));
+    await writeFile(SETTINGS(), ORIGINAL, { mode: 0o644 });
+    await mkdir(join(home, ".codex"));
+    await writeFile(AUTH(), "{}\n");
+    await chmod(AUTH(), 0o664);
+    await chmod(SETTINGS(), 0o644);
+
+    const plan = await runCli(["plan"]);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toContain("~ mode 0644 → 0600 (it holds a key");
+    expect(plan.stdout).toContain("~ mode 0664 → 0600");
+    const json = JSON.parse((await runCli(["plan", "--json"])).stdout);
+    expect(json.files.find((f: { file: string }) => f.file === SETTINGS()).mode).toEqual({
+      before: "0644",
+      after: "0600",
+      reason: "tighten",
+    });
+
+    const applied = await runCli(["apply", "-y"]);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(await modeOf(SETTINGS())).toBe(0o600);
+    expect(await modeOf(AUTH())).toBe(0o600);
+    // config.toml holds no key: created as any config file.
+    expect(await modeOf(CONFIG())).toBe(0o644);
+
+    const again = await runCli(["plan", "--detailed-exitcode"]);
+    expect(again.code, again.stdout).toBe(0);
+    expect(again.stdout).toContain("No changes.");
+
+    // Someone loosens it again: a plan with only the mode, which apply carries out.
+    await chmod(SETTINGS(), 0o644);
+    const modeOnly = await runCli(["plan", "--out", "mode.plan"]);
+    expect(modeOnly.stdout).toContain("Plan: 0 to add, 1 to change, 0 to remove.");
+    const fromFile = await runCli(["apply", "mode.plan"]);
+    expect(fromFile.code, fromFile.stderr).toBe(0);
+    expect(await modeOf(SETTINGS())).toBe(0o600);
+
+    await writeConfig("");
+    const removed = await runCli(["apply", "-y"]);
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(removed.stdout).toContain("~ mode 0600 → 0644 (given back");
+    expect(await readFile(SETTINGS(), "utf8")).toBe(ORIGINAL);
+    expect(await modeOf(SETTINGS())).toBe(0o644);
+  });
+
+  it("a key file linked into a git work tree gets a warning naming the file and the repository", async () => {
+    const dotfiles = join(home, "dotfiles");
+    await mkdir(join(dotfiles, "claude"), { recursive: true });
+    const git = spawnSync("git", ["init", "-q", dotfiles]);
+    if (git.status !== 0) await mkdir(join(dotfiles, ".git"));
+    await writeFile(join(dotfiles, "claude", "settings.json"), "{}\n");
+    await symlink(join(dotfiles, "claude"), join(home, ".claude"));
+
+    const plan = await runCli(["plan"]);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toContain(
+      `${SETTINGS()} (through a symbolic link, it is ${join(dotfiles, "claude", "settings.json")}) is inside the git work tree ${dotfiles}:`,
+    );
+    const json = JSON.parse((await runCli(["plan", "--json"])).stdout);
+    expect(json.warnings.filter((w: { code: string }) => w.code === "git-work-tree")).toEqual([
+      expect.objectContaining({ tool: "claude-code", file: SETTINGS() }),
+    ]);
+    // A warning, not an error: apply says it too and writes.
+    const applied = await runCli(["apply", "-y"]);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toContain(`is inside the git work tree ${dotfiles}`);
+    const written = JSON.parse(await readFile(join(dotfiles, "claude", "settings.json"), "utf8"));
+    expect(written.env.ANTHROPIC_AUTH_TOKEN).toBe(CLAUDE_KEY);
+    // Codex's files are not in a repository: nothing said about them.
+    expect(json.warnings.some((w: { file: string }) => w.file === AUTH())).toBe(false);
   });
 });

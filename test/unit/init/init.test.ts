@@ -14,6 +14,7 @@ const present = (id: TargetId, doc: JsonObject): ReadFile => ({
   text: "",
   sha256: "",
   doc,
+  mode: 0o600,
 });
 
 describe("detectSetups (pure, through the adapters)", () => {

@@ -86,9 +86,16 @@ describe("plan rendering", () => {
     expect(prior).toMatchObject({ action: "delete", before: "(sensitive: sk-…DDDD)", after: null });
     expect(json.summary).toEqual({
       create: json.changes.filter((c) => c.action === "create").length,
-      update: json.changes.filter((c) => c.action === "update").length,
+      // A file whose mode is tightened (the memory files are 0644) counts as one more update.
+      update:
+        json.changes.filter((c) => c.action === "update").length +
+        json.files.filter((f) => f.mode).length,
       delete: json.changes.filter((c) => c.action === "delete").length,
     });
+    expect(json.files.filter((f) => f.mode).map((f) => [f.file, f.mode])).toEqual([
+      [SETTINGS, { before: "0644", after: "0600", reason: "tighten" }],
+      ["/home/u/.codex/auth.json", { before: "0644", after: "0600", reason: "tighten" }],
+    ]);
     expect(json.basis[SETTINGS]).toMatch(/^[0-9a-f]{64}$/);
   });
 

@@ -217,7 +217,7 @@ describe("qwen-code adapter", () => {
       credential: true,
     };
     const { setups } = detectSetups(
-      [{ kind: "present", target, text: "", sha256: "", doc }],
+      [{ kind: "present", target, text: "", sha256: "", doc, mode: 0o600 }],
       ADAPTERS,
     );
     expect(setups.map((s) => [s.tool, s.nodeUrl, s.key?.reveal(), s.model])).toEqual([
