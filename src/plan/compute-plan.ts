@@ -327,7 +327,8 @@ function planMode(
     const to = a.mode & ~OPEN_BITS;
     return {
       change: { from: a.mode, to, reason: "tighten" },
-      record: { prior: old?.mode?.prior ?? a.mode, set: to },
+      // Loosened by hand while bound: that mode is the user's latest, and the one given back.
+      record: { prior: a.mode, set: to },
     };
   }
   if (giveBack && recorded && recorded.prior !== a.mode) {

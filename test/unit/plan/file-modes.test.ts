@@ -225,3 +225,16 @@ describe("a saved plan's mode change is checked before anything is written", () 
     expect(system.snapshot()).toEqual(before);
   });
 });
+
+describe("a mode loosened by hand while bound", () => {
+  it("is tightened again, and is the mode a release gives back", async () => {
+    const system = seeded();
+    const first = await runCycle(system, bound, all);
+    await system.chmod(SETTINGS, 0o664);
+    const second = await runCycle(system, bound, all, first.ledger);
+    expect(second.ledger.files[SETTINGS]?.mode).toEqual({ prior: 0o664, set: 0o600 });
+    expect(await modeOf(system, SETTINGS)).toBe(0o600);
+    await runCycle(system, unbound, {}, second.ledger);
+    expect(await modeOf(system, SETTINGS)).toBe(0o664);
+  });
+});
