@@ -171,7 +171,9 @@ describe("neuradock apply", () => {
     const bind = await runCli(["apply", "-y", "-c", configFile]);
     expect(bind.code).toBe(0);
     expect(await readFile(CONFIG(), "utf8")).toContain("# my own codex settings");
-    expect((await stat(SETTINGS())).mode & 0o777).toBe(0o644); // existing file keeps its mode
+    // An existing file that now holds the key is made private; config.toml keeps its mode.
+    expect((await stat(SETTINGS())).mode & 0o777).toBe(0o600);
+    expect((await stat(CONFIG())).mode & 0o777).toBe(0o644);
     expect(existsSync(AUTH())).toBe(true);
     expect((await readdir(join(home, "state", "backups"))).length).toBe(2);
 
@@ -181,6 +183,7 @@ describe("neuradock apply", () => {
     expect(release.code).toBe(0);
     expect(release.stdout).toMatch(/Apply complete: 0 added, \d+ changed, [1-9]\d* removed\./);
     expect(await readFile(SETTINGS(), "utf8")).toBe(USER_SETTINGS);
+    expect((await stat(SETTINGS())).mode & 0o777).toBe(0o644); // its mode given back too
     expect(await readFile(CONFIG(), "utf8")).toBe(USER_CONFIG);
     expect(existsSync(AUTH())).toBe(false);
 

@@ -39,8 +39,10 @@ describe("npm run demo", () => {
       "Plan again: neuradock plan",
     ]);
     expect(output).toContain("is valid: 3 accounts, 1 custom node, 2 bindings.");
-    expect(output).toContain("Plan: 9 to add, 0 to change, 0 to remove.");
-    expect(output).toContain("Apply complete: 9 added, 0 changed, 0 removed.");
+    expect(output).toContain("Plan: 9 to add, 1 to change, 0 to remove.");
+    // The existing settings.json (0644) is made private now that it holds the key.
+    expect(output).toContain("~ mode 0644 → 0600");
+    expect(output).toContain("Apply complete: 9 added, 1 changed, 0 removed.");
     expect(output).toContain("Plan: 0 to add, 0 to change, 6 to remove.");
     expect(output).toMatch(/\.codex\/auth\.json \(new file\)/);
     expect(output).toMatch(/\.codex\/config\.toml \(file deleted: neuradock created it/);

@@ -53,12 +53,16 @@ async function writeClaude(url: string, key: string, extra = ""): Promise<void> 
   await writeFile(
     join(home, ".claude", "settings.json"),
     `{\n  "permissions": { "allow": ["Bash(ls)"] },${extra}\n  "env": { "ANTHROPIC_AUTH_TOKEN": "${key}", "ANTHROPIC_BASE_URL": "${url}" }\n}\n`,
+    // Private, as a file holding a key should be: otherwise the first plan tightens it.
+    { mode: 0o600 },
   );
 }
 
 async function writeCodex(url: string, key: string, id = "relay"): Promise<void> {
   await mkdir(join(home, ".codex"), { recursive: true });
-  await writeFile(join(home, ".codex", "auth.json"), JSON.stringify({ OPENAI_API_KEY: key }));
+  await writeFile(join(home, ".codex", "auth.json"), JSON.stringify({ OPENAI_API_KEY: key }), {
+    mode: 0o600,
+  });
   await writeFile(
     join(home, ".codex", "config.toml"),
     [

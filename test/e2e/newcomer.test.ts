@@ -68,9 +68,12 @@ describe("a newcomer, following the README", () => {
     ].join("\n");
     await mkdir(join(home, ".claude"));
     await mkdir(join(home, ".codex"));
-    await writeFile(join(home, ".claude", "settings.json"), settings);
+    // The key files private, as Codex keeps auth.json (one others can read gets tightened).
+    await writeFile(join(home, ".claude", "settings.json"), settings, { mode: 0o600 });
     await writeFile(join(home, ".codex", "config.toml"), config);
-    await writeFile(join(home, ".codex", "auth.json"), `{"OPENAI_API_KEY": "${key}"}\n`);
+    await writeFile(join(home, ".codex", "auth.json"), `{"OPENAI_API_KEY": "${key}"}\n`, {
+      mode: 0o600,
+    });
     // Step 3, for a relay that is neither AnyRouter nor AgentRouter.
     const env = { NEWAPI_USER_ID: String(RELAY.id), NEWAPI_ACCESS_TOKEN: RELAY.accessToken! };
 
