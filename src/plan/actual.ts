@@ -45,7 +45,8 @@ export async function readActualFile(system: System, target: TargetFile): Promis
     }
     if (stat.kind === "directory") throw new TargetError(file, "is a directory, expected a file");
     if (stat.kind !== "file") throw new TargetError(file, "is not a regular file");
-    mode = stat.mode & 0o7777;
+    // Windows has no group/other bits to tighten (its ACLs are another matter): taken as private.
+    mode = process.platform === "win32" ? 0o600 : stat.mode & 0o7777;
     text = await system.readFile(file);
   } catch (err) {
     throw toTargetError(file, "read it", err);

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -65,7 +65,10 @@ async function expectedAfter(old: Record<string, string | null>, cfg: string, se
   const seedFiles: Record<string, MemoryEntry> = {};
   for (const [name, path] of Object.entries(files())) {
     const text = old[name];
-    if (text !== null && text !== undefined) seedFiles[path] = text;
+    // With its mode: a file that holds a key and others may read is tightened (a mode change).
+    if (text !== null && text !== undefined) {
+      seedFiles[path] = { content: text, mode: (await stat(path)).mode & 0o7777 };
+    }
   }
   const mem = createMemorySystem(seedFiles);
   // Every complete version a run writes on its way (the pending ledger before the files).
