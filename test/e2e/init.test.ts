@@ -236,6 +236,8 @@ describe("neuradock init", () => {
     await writeFile(
       join(gemini, ".env"),
       `# mine\nGEMINI_API_KEY=${key}\nGOOGLE_GEMINI_BASE_URL=${gw.url}\nGEMINI_MODEL=gemini-2.5-pro\n`,
+      // The key files private, as neuradock writes them (one others can read gets tightened).
+      { mode: 0o600 },
     );
     await writeFile(
       join(gemini, "settings.json"),
@@ -246,11 +248,12 @@ describe("neuradock init", () => {
     await writeFile(
       join(opencode, "opencode.json"),
       `{\n  // mine\n  "provider": {\n    "relay": {\n      "npm": "@ai-sdk/anthropic",\n      "options": { "baseURL": "${gw.url}/v1", "apiKey": "${key}" },\n      "models": { "claude-sonnet-4-5": {} }\n    }\n  },\n  "model": "relay/claude-sonnet-4-5"\n}\n`,
+      { mode: 0o600 },
     );
     const qwen = join(home, ".qwen");
     await mkdir(qwen, { recursive: true });
     const qwenText = `{\n  // mine\n  "security": { "auth": { "selectedType": "openai" } },\n  "env": { "RELAY_KEY": "${key}" },\n  "modelProviders": { "openai": [ { "id": "qwen3-coder-plus", "baseUrl": "${gw.url}/v1", "envKey": "RELAY_KEY" } ] },\n  "model": { "name": "qwen3-coder-plus" },\n  "$version": 4\n}\n`;
-    await writeFile(join(qwen, "settings.json"), qwenText);
+    await writeFile(join(qwen, "settings.json"), qwenText, { mode: 0o600 });
     const env = { NEWAPI_USER_ID: String(RELAY.id), NEWAPI_ACCESS_TOKEN: RELAY.accessToken! };
     const r = await runCli(["init"], env);
     expect(r.code, r.stderr).toBe(0);
