@@ -1,9 +1,11 @@
+import { findNodeAtLocation, parseTree } from "jsonc-parser";
 import type { DesiredEntry } from "../model/types.js";
 import type { LocateContext, TargetAdapter, ToolAdapter } from "./adapter.js";
 import { envValue, nodeRoot, stringAt, trimUrl } from "./adapter.js";
 import { getAtPath, isObject } from "./doc-path.js";
 import { parseJsonTarget, requireArrayAt, requireObjectAt } from "./json-file.js";
 import { elementSegment } from "./key-path.js";
+import { lineColAt, stripBom, targetErrorAt } from "./position.js";
 import { TOOL_INFO } from "./tool-info.js";
 import type { JsonObject } from "./types.js";
 
@@ -50,6 +52,7 @@ export const qwenSettingsAdapter: TargetAdapter = {
       requireObjectAt(file, text, doc, path);
     }
     requireArrayAt(file, text, doc, ["modelProviders", "openai"]);
+    refuseSecondEntry(file, text, doc);
     return doc;
   },
 
@@ -90,6 +93,29 @@ export const qwenSettingsAdapter: TargetAdapter = {
     return detectQwen(doc);
   },
 };
+
+/**
+ * Two entries of `modelProviders.openai` with our envKey (one copied by hand, say): neuradock
+ * owns one, picks the first, and would leave the other behind with our variable on removal.
+ * Refused at the second, as a duplicate key is.
+ */
+function refuseSecondEntry(file: string, text: string, doc: JsonObject): void {
+  const list = getAtPath(doc, ["modelProviders", "openai"]);
+  if (!Array.isArray(list)) return;
+  const ours = list.flatMap((e, i) => (isObject(e) && e.envKey === QWEN_KEY_ENV ? [i] : []));
+  const second = ours[1];
+  if (second === undefined) return;
+  const body = stripBom(text);
+  const tree = parseTree(body, [], { allowTrailingComma: true });
+  const node = tree ? findNodeAtLocation(tree, ["modelProviders", "openai", second]) : undefined;
+  const { line, col } = lineColAt(body, node?.offset ?? 0);
+  throw targetErrorAt(
+    file,
+    line,
+    col,
+    `modelProviders.openai has a second entry with envKey ${QWEN_KEY_ENV} (neuradock owns one): remove one of them`,
+  );
+}
 
 /**
  * What the client would use now: the provider entry `model.name` (and `model.baseUrl`) select

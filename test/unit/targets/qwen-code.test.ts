@@ -138,6 +138,31 @@ describe("qwen-code adapter", () => {
     expect(await system.readFile(FILE)).toBe(theirs);
   });
 
+  it("a second entry with our envKey (ours copied by hand) is refused at its line, not half-owned", async () => {
+    const { system, first, after } = await bindAndRead(USER);
+    const copied = after.replace(
+      '"openai": [\n',
+      `"openai": [\n      {"id":"copy","baseUrl":"https://mine.example/v1","envKey":"NEURADOCK_QWEN_CODE_API_KEY"},\n`,
+    );
+    expect(copied).not.toBe(after);
+    await system.writeFileAtomic(FILE, copied, { mode: 0o600 });
+    // Ours, spread over lines: its `{` is the line before its "id", two before its own baseUrl.
+    const line = copied.split("\n").findIndex((l) => l.includes(`"baseUrl": "${NODE}/v1",`)) - 1;
+    for (const config of [bound, unbound]) {
+      await expect(planOnly(system, config, tokens, first.ledger)).rejects.toThrow(
+        new RegExp(
+          `settings\\.json:${line}:\\d+: modelProviders\\.openai has a second entry with envKey`,
+        ),
+      );
+    }
+    expect(() =>
+      qwenSettingsAdapter.parse(
+        FILE,
+        '{ "modelProviders": { "openai": [ { "envKey": "NEURADOCK_QWEN_CODE_API_KEY" }, { "envKey": "X" }, { "envKey": "NEURADOCK_QWEN_CODE_API_KEY" } ] } }',
+      ),
+    ).toThrow(/settings\.json:1:99: modelProviders\.openai has a second entry/);
+  });
+
   it("empty and missing arrays: created, then removed to the very bytes", async () => {
     for (const text of [
       '{\n  "modelProviders": { "openai": [] }\n}\n',
