@@ -209,6 +209,14 @@ async function writeFileAtomic(
     try {
       await makeDirs(dir, options.dirMode ?? DEFAULT_DIR_MODE, owner);
     } catch (err) {
+      // mkdir -p meeting a file where a folder of the path goes (`~/.qwen` a file, say).
+      const code = errnoCode(err);
+      if (code === "EEXIST" || code === "ENOTDIR") {
+        throw new TargetError(
+          path,
+          `cannot create its directory: a file is in the way of a folder on its path (${code})`,
+        );
+      }
       throw toTargetError(path, "create its directory", err);
     }
   }

@@ -32,6 +32,21 @@ afterEach(async () => {
 const mode = async (p: string) => (await stat(p)).mode & 0o7777;
 
 describe("createRealSystem", () => {
+  it("a file where a folder of the path must be made is named as such, not 'file system error'", async () => {
+    await writeFile(join(dir, ".qwen"), "not a folder\n");
+    for (const target of [join(dir, ".qwen", "settings.json"), join(dir, ".qwen", "a", "b.json")]) {
+      const err = await system.writeFileAtomic(target, "{}\n").then(
+        () => null,
+        (e: unknown) => e as Error,
+      );
+      expect(err).toBeInstanceOf(TargetError);
+      expect(err?.message).toMatch(
+        /cannot create its directory: a file is in the way of a folder on its path \((EEXIST|ENOTDIR)\)/,
+      );
+    }
+    expect(await readFile(join(dir, ".qwen"), "utf8")).toBe("not a folder\n");
+  });
+
   it("reads null for a missing file and the text for a present one", async () => {
     expect(await system.readFile(join(dir, "nope.json"))).toBeNull();
     await writeFile(join(dir, "a.json"), "{}\n");
