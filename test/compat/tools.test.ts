@@ -3,6 +3,7 @@
 // the client answers through the bound node with the bound key and nothing else; a second
 // apply writes nothing; hand drift is reported and put back; removing the binding gives every
 // file back byte for byte, and deletes only the files neuradock created.
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type FakeGateway, startFakeGateway } from "../support/fake-gateway/index.js";
@@ -419,9 +420,18 @@ describe("Qwen Code (real client)", () => {
     // The client rewrote the file (its migration), and that alone is no change to plan.
     expect(changedFiles(applied, snapshotFiles([file]))).toEqual([file]);
     expect(String(snapshotFiles([file]).get(file))).toMatch(/"\$version": 4/);
+    // The client's rewrite leaves the key file readable by others (0644, its umask), so the
+    // one change neuradock plans is to make it private again; the content is no drift.
+    expect(statSync(file).mode & 0o777).toBe(0o644);
     const second = await neuradock(world, ["plan", "--detailed-exitcode"]);
-    expect(second.code, describeRun(second)).toBe(0);
+    expect(second.code, describeRun(second)).toBe(2);
+    expect(second.stdout).toMatch(/~ mode 0644 → 0600/);
+    expect(second.stdout).toMatch(/Plan: 0 to add, 1 to change, 0 to remove\./);
     expect(second.stdout + second.stderr).not.toMatch(/changed by hand/);
+    await applyYes(world);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const third = await neuradock(world, ["plan", "--detailed-exitcode"]);
+    expect(third.code, describeRun(third)).toBe(0);
     // Removal gives back the user's values; the version is the client's own now.
     writeConfig(world, null);
     await applyYes(world);
