@@ -27,7 +27,7 @@ export async function runNodes(opts: NodesOptions, io: Io): Promise<number> {
   } catch (err) {
     if (!(err instanceof ConfigNotFoundError)) throw err;
   }
-  // A URL from a ${VAR} is sensitive (design.md "Trust rules"): never printed.
+  // A URL from a ${VAR} is sensitive (docs/contract.md "Trust rules"): never printed.
   const nodes = listNodes(config, provider).map((n) =>
     n.fromEnv && n.url !== null ? { ...n, url: redactValue(n.url) } : n,
   );

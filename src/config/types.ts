@@ -83,7 +83,7 @@ export interface Binding {
   env: Record<string, string | Secret>;
   /**
    * Every value of this binding that came from a ${VAR} (its model, its node's URL, its `env`
-   * values): whatever an adapter builds from one of them is sensitive (design.md "Trust
+   * values): whatever an adapter builds from one of them is sensitive (docs/contract.md "Trust
    * rules"), so `buildDesiredState` marks it without each adapter having to know.
    */
   fromEnv?: Secret[];

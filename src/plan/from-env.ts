@@ -4,7 +4,7 @@ import type { Secret } from "../secret.js";
 import { SCRUBBED } from "../untrusted.js";
 
 /**
- * A value is sensitive when it came from a ${VAR} (design.md "Trust rules"): the config marks
+ * A value is sensitive when it came from a ${VAR} (docs/contract.md "Trust rules"): the config marks
  * each binding's such values (`Binding.fromEnv`), and whatever an adapter builds from one of
  * them — the value itself, a URL with `/v1` appended, `provider/model`, a key named after the
  * model — is marked here, once for every adapter. A very short value (`o3`) counts only as a
